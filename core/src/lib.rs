@@ -1,0 +1,58 @@
+//! `veil-core`: the sans-IO heart of veil.
+//!
+//! Pure state machines and codecs fed bytes and timestamps. Nothing in this
+//! crate opens a socket, reads a clock, spawns a thread, touches a file or asks
+//! the operating system for randomness: the caller (a *shell*) owns all of
+//! that and passes time in explicitly. The same inputs always give the same
+//! bytes out.
+//!
+//! This release holds the wire layer every other part stands on:
+//!
+//! - [`wire`]: the frame codec (20-byte header, SHA-256d checksum, streaming
+//!   decoder with per-command size limits checked before any buffer grows);
+//! - [`message`]: the typed message catalogue, byte for byte as in
+//!   `docs/PROTOCOL.md`;
+//! - [`time`]: monotonic [`Instant`]/[`Duration`] in milliseconds and
+//!   wall-clock [`UnixTime`] as a separate input;
+//! - [`Consequence`]: what a rejection means for the connection and the peer.
+//!
+//! # Example
+//!
+//! Encode a ping into a frame, then decode it again from a stream that
+//! arrives one byte at a time:
+//!
+//! ```
+//! use veil_core::message::{Message, Ping};
+//! use veil_core::wire::{FrameDecoder, FrameEncoder};
+//!
+//! let encoder = FrameEncoder::default();
+//! let bytes = encoder.encode_to_vec(&Message::Ping(Ping { nonce: 7 })).unwrap();
+//! assert_eq!(bytes.len(), 20 + 8);
+//!
+//! let mut decoder = FrameDecoder::default();
+//! let mut frames = Vec::new();
+//! for byte in &bytes {
+//!     let mut input: &[u8] = core::slice::from_ref(byte);
+//!     while let Some(frame) = decoder.decode(&mut input).unwrap() {
+//!         frames.push(frame.into_message().unwrap());
+//!     }
+//! }
+//! assert_eq!(frames, vec![Message::Ping(Ping { nonce: 7 })]);
+//! ```
+#![no_std]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+mod codec;
+mod consequence;
+pub mod fuzz_harness;
+pub mod message;
+pub mod time;
+pub mod wire;
+
+pub use consequence::Consequence;
+pub use time::{Duration, Instant, UnixTime};
