@@ -24,8 +24,17 @@ pub struct Duration(u64);
 
 impl Duration {
     /// No time at all.
+    ///
+    /// ```
+    /// assert_eq!(veil_core::Duration::ZERO.as_millis(), 0);
+    /// ```
     pub const ZERO: Duration = Duration(0);
     /// The longest representable span; adding it saturates.
+    ///
+    /// ```
+    /// use veil_core::Duration;
+    /// assert_eq!(Duration::MAX + Duration::from_secs(1), Duration::MAX);
+    /// ```
     pub const MAX: Duration = Duration(u64::MAX);
 
     /// A span of `millis` milliseconds.
@@ -127,6 +136,10 @@ pub struct Instant(u64);
 
 impl Instant {
     /// The caller's epoch.
+    ///
+    /// ```
+    /// assert_eq!(veil_core::Instant::ZERO.as_millis(), 0);
+    /// ```
     pub const ZERO: Instant = Instant(0);
 
     /// The instant `millis` milliseconds after the epoch.
@@ -223,6 +236,10 @@ pub struct UnixTime(u64);
 
 impl UnixTime {
     /// 1970-01-01T00:00:00Z.
+    ///
+    /// ```
+    /// assert_eq!(veil_core::UnixTime::EPOCH.as_secs(), 0);
+    /// ```
     pub const EPOCH: UnixTime = UnixTime(0);
 
     /// `secs` seconds after the Unix epoch.

@@ -1,5 +1,6 @@
 //! Address records for `addr`: IPv4, IPv6, Tor v3 and I2P (BIP155's idea).
 
+use alloc::vec::Vec;
 use bytes::{BufMut, Bytes};
 use core::net::{Ipv4Addr, Ipv6Addr};
 
@@ -106,6 +107,19 @@ impl NetAddress {
         })
     }
 
+    /// The address bytes as sent on the wire (without id or length).
+    ///
+    /// ```
+    /// use veil_core::message::NetAddress;
+    /// assert_eq!(NetAddress::Ipv4([10, 0, 0, 1].into()).to_bytes(), vec![10, 0, 0, 1]);
+    /// ```
+    #[must_use]
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.address_len());
+        self.put_address(&mut out);
+        out
+    }
+
     fn address_len(&self) -> usize {
         match self {
             NetAddress::Ipv4(_) => 4,
@@ -168,7 +182,8 @@ pub struct AddrEntry {
 /// Smallest encoded record: time, features, network id, empty length, port.
 pub(crate) const MIN_ADDR_ENTRY_LEN: usize = 8 + 4 + 1 + 1 + 2;
 /// Largest encoded record.
-pub(crate) const MAX_ADDR_ENTRY_LEN: usize = MIN_ADDR_ENTRY_LEN - 1 + 3 + MAX_ADDRESS_LEN;
+pub(crate) const MAX_ADDR_ENTRY_LEN: usize =
+    MIN_ADDR_ENTRY_LEN - 1 + compact_size_len(MAX_ADDRESS_LEN as u64) + MAX_ADDRESS_LEN;
 
 impl Encode for AddrEntry {
     fn encoded_len(&self) -> usize {

@@ -161,7 +161,8 @@ pub struct Disconnect {
 }
 
 /// Largest disconnect payload.
-pub(crate) const MAX_DISCONNECT_LEN: usize = 2 + 3 + MAX_DISCONNECT_TEXT_LEN;
+pub(crate) const MAX_DISCONNECT_LEN: usize =
+    2 + compact_size_len(MAX_DISCONNECT_TEXT_LEN as u64) + MAX_DISCONNECT_TEXT_LEN;
 
 impl Encode for Disconnect {
     fn encoded_len(&self) -> usize {

@@ -33,7 +33,8 @@ pub struct BlockLocator {
 /// Smallest encoded locator: version, empty count, stop hash.
 const MIN_LEN: usize = 4 + 1 + 32;
 /// Largest encoded locator.
-pub(crate) const MAX_LOCATOR_LEN: usize = MIN_LEN - 1 + 3 + MAX_LOCATOR_HASHES * 32;
+pub(crate) const MAX_LOCATOR_LEN: usize =
+    MIN_LEN - 1 + compact_size_len(MAX_LOCATOR_HASHES as u64) + MAX_LOCATOR_HASHES * 32;
 
 impl Encode for BlockLocator {
     fn encoded_len(&self) -> usize {

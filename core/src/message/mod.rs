@@ -9,6 +9,16 @@
 //! canonical, counts are checked against their limit and the bytes left
 //! before anything is allocated, and no byte may follow the last field. So a
 //! valid payload has exactly one encoding and decode-then-encode is byte-exact.
+//!
+//! ```
+//! use bytes::Bytes;
+//! use veil_core::message::{InvItem, InvKind, Message, MessageKind};
+//!
+//! let inv = Message::Inv(vec![InvItem { kind: InvKind::Block, hash: [3; 32] }]);
+//! let mut payload = Vec::new();
+//! inv.encode_payload(&mut payload).unwrap();
+//! assert_eq!(Message::decode(MessageKind::Inv, Bytes::from(payload)).unwrap(), inv);
+//! ```
 
 mod addr;
 mod disconnect;
@@ -145,6 +155,12 @@ impl Encode for Opaque<'_> {
     }
 }
 
+/// Largest encoding of a CompactSize-counted list of `max` items of at most
+/// `item` bytes each.
+const fn list_bound(max: usize, item: usize) -> usize {
+    compact_size_len(max as u64) + max * item
+}
+
 macro_rules! message_kinds {
     ($($kind:ident = $name:literal, max $max:expr;)*) => {
         /// The type of a message, named by its frame's command.
@@ -169,6 +185,10 @@ macro_rules! message_kinds {
 
         impl MessageKind {
             /// Every message type, in catalogue order.
+            ///
+            /// ```
+            /// assert_eq!(veil_core::message::MessageKind::ALL.len(), 16);
+            /// ```
             pub const ALL: &'static [MessageKind] = &[$(MessageKind::$kind),*];
 
             /// The command string of this type.
@@ -223,17 +243,17 @@ message_kinds! {
     Verack = "verack", max 0;
     Ping = "ping", max ping::NONCE_LEN;
     Pong = "pong", max ping::NONCE_LEN;
-    Addr = "addr", max 3 + MAX_ADDR_ENTRIES * addr::MAX_ADDR_ENTRY_LEN;
+    Addr = "addr", max list_bound(MAX_ADDR_ENTRIES, addr::MAX_ADDR_ENTRY_LEN);
     GetAddr = "getaddr", max 0;
     Block = "block", max u32::MAX as usize;
     GetBlocks = "getblocks", max locator::MAX_LOCATOR_LEN;
-    Headers = "headers", max 3 + MAX_HEADERS * (3 + MAX_HEADER_LEN);
+    Headers = "headers", max list_bound(MAX_HEADERS, compact_size_len(MAX_HEADER_LEN as u64) + MAX_HEADER_LEN);
     GetHeaders = "getheaders", max locator::MAX_LOCATOR_LEN;
-    Inv = "inv", max 3 + MAX_INV_ENTRIES * inventory::INV_ITEM_LEN;
+    Inv = "inv", max list_bound(MAX_INV_ENTRIES, inventory::INV_ITEM_LEN);
     Tx = "tx", max u32::MAX as usize;
     Mempool = "mempool", max 0;
-    GetData = "getdata", max 3 + MAX_INV_ENTRIES * inventory::INV_ITEM_LEN;
-    NotFound = "notfound", max 3 + MAX_INV_ENTRIES * inventory::INV_ITEM_LEN;
+    GetData = "getdata", max list_bound(MAX_INV_ENTRIES, inventory::INV_ITEM_LEN);
+    NotFound = "notfound", max list_bound(MAX_INV_ENTRIES, inventory::INV_ITEM_LEN);
     Disconnect = "disconnect", max disconnect::MAX_DISCONNECT_LEN;
 }
 

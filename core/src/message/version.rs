@@ -9,6 +9,10 @@ use crate::codec::{compact_size_len, put_compact_size, Reader};
 use crate::time::UnixTime;
 
 /// The protocol version this release of veil speaks.
+///
+/// ```
+/// assert_eq!(veil_core::message::PROTOCOL_VERSION, 1);
+/// ```
 pub const PROTOCOL_VERSION: u32 = 1;
 
 /// The `version` message: the first message each side sends.
@@ -101,4 +105,5 @@ impl Decode for Version {
 }
 
 /// Largest version payload.
-pub(crate) const MAX_VERSION_LEN: usize = FIXED_LEN - 1 + 3 + MAX_USER_AGENT_LEN;
+pub(crate) const MAX_VERSION_LEN: usize =
+    FIXED_LEN - 1 + compact_size_len(MAX_USER_AGENT_LEN as u64) + MAX_USER_AGENT_LEN;

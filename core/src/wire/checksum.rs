@@ -3,6 +3,10 @@
 use sha2::{Digest, Sha256};
 
 /// Length of the checksum field.
+///
+/// ```
+/// assert_eq!(veil_core::wire::CHECKSUM_LEN, 4);
+/// ```
 pub const CHECKSUM_LEN: usize = 4;
 
 /// The checksum of a whole payload.

@@ -3,6 +3,10 @@
 use core::fmt;
 
 /// Length of the command field.
+///
+/// ```
+/// assert_eq!(veil_core::wire::COMMAND_LEN, 12);
+/// ```
 pub const COMMAND_LEN: usize = 12;
 
 /// A frame's command: 1 to 12 printable ASCII bytes, NUL-padded to 12.

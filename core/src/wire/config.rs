@@ -3,6 +3,10 @@
 use crate::message::MessageKind;
 
 /// The default largest payload: 4,000,000 bytes, as Bitcoin Core.
+///
+/// ```
+/// assert_eq!(veil_core::wire::DEFAULT_MAX_PAYLOAD_LEN, 4000000);
+/// ```
 pub const DEFAULT_MAX_PAYLOAD_LEN: u32 = 4_000_000;
 
 /// What the decoder does with a well-formed frame whose command is not in

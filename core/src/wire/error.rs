@@ -95,6 +95,10 @@ pub enum WireErrorKind {
 
 impl WireErrorKind {
     /// Every kind.
+    ///
+    /// ```
+    /// assert_eq!(veil_core::wire::WireErrorKind::ALL.len(), 5);
+    /// ```
     pub const ALL: [WireErrorKind; 5] = [
         WireErrorKind::Oversize,
         WireErrorKind::BadChecksum,

@@ -4,6 +4,10 @@ use super::checksum::CHECKSUM_LEN;
 use super::command::COMMAND_LEN;
 
 /// Length of a frame header: payload length, command, checksum.
+///
+/// ```
+/// assert_eq!(veil_core::wire::HEADER_LEN, 20);
+/// ```
 pub const HEADER_LEN: usize = 4 + COMMAND_LEN + CHECKSUM_LEN;
 
 /// The fields of a frame header, unvalidated.

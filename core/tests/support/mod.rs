@@ -1,0 +1,45 @@
+//! Shared by the integration tests: proptest strategies for every message
+//! and the language-neutral JSON view of messages used by test vectors.
+#![allow(dead_code)] // each test binary uses a different part
+
+pub mod json;
+pub mod replay;
+pub mod strategies;
+
+use veil_core::message::Message;
+use veil_core::wire::{Frame, FrameDecoder, FrameEncoder, WireConfig, WireError};
+
+/// Encodes messages back to back into one stream.
+pub fn stream_of(messages: &[Message]) -> Vec<u8> {
+    let encoder = FrameEncoder::default();
+    messages
+        .iter()
+        .flat_map(|m| encoder.encode_to_vec(m).expect("valid message encodes"))
+        .collect()
+}
+
+/// Decodes `stream` fed in pieces of the given sizes (cycled), collecting
+/// every frame until the stream ends or an error occurs.
+pub fn decode_in_chunks(
+    config: WireConfig,
+    stream: &[u8],
+    sizes: &[usize],
+) -> (Vec<Frame>, Option<WireError>) {
+    let mut decoder = FrameDecoder::new(config);
+    let mut frames = Vec::new();
+    let mut rest = stream;
+    let mut sizes = sizes.iter().copied().filter(|s| *s > 0).cycle();
+    while !rest.is_empty() {
+        let take = sizes.next().unwrap_or(rest.len()).min(rest.len());
+        let (mut piece, tail) = rest.split_at(take);
+        rest = tail;
+        loop {
+            match decoder.decode(&mut piece) {
+                Ok(Some(frame)) => frames.push(frame),
+                Ok(None) => break,
+                Err(error) => return (frames, Some(error)),
+            }
+        }
+    }
+    (frames, None)
+}

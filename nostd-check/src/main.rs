@@ -1,0 +1,39 @@
+//! Links veil-core into a `no_std` binary: a second `panic_impl` (from std)
+//! would be a compile error, so this proves no dependency pulls std in.
+#![no_std]
+#![no_main]
+
+extern crate alloc;
+extern crate bytes;
+extern crate sha2;
+extern crate veil_core;
+
+use core::alloc::{GlobalAlloc, Layout};
+
+/// Never called: the binary is only checked, not run.
+struct NoAllocator;
+
+// SAFETY: returning null is the documented way to report allocation failure.
+unsafe impl GlobalAlloc for NoAllocator {
+    unsafe fn alloc(&self, _layout: Layout) -> *mut u8 {
+        core::ptr::null_mut()
+    }
+
+    unsafe fn dealloc(&self, _ptr: *mut u8, _layout: Layout) {}
+}
+
+#[global_allocator]
+static ALLOCATOR: NoAllocator = NoAllocator;
+
+#[panic_handler]
+fn panic(_info: &core::panic::PanicInfo) -> ! {
+    loop {}
+}
+
+/// Uses the codec so its code is type-checked in this configuration.
+#[no_mangle]
+pub extern "C" fn veil_nostd_frame_len() -> usize {
+    veil_core::wire::FrameEncoder::default()
+        .frame_len(&veil_core::message::Message::Verack)
+        .unwrap_or(0)
+}
