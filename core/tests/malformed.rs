@@ -60,7 +60,8 @@ fn oversize_is_rejected_from_the_header_alone() {
             max: 4_000_000
         }
     );
-    assert_eq!(err.consequence(), Consequence::Discourage);
+    // Within tx's own bound: the peer may not know this side's limit.
+    assert_eq!(err.consequence(), Consequence::Close);
     assert_eq!(decoder.buffered_capacity(), 0, "allocated before rejecting");
 }
 
@@ -71,6 +72,8 @@ fn per_command_maximum_applies_before_buffering() {
         .decode(&mut &frame[..HEADER_LEN])
         .unwrap_err();
     assert_eq!(err.kind(), WireErrorKind::Oversize);
+    // Beyond the type's own bound: no honest peer sends it.
+    assert_eq!(err.consequence(), Consequence::Discourage);
     frame[..4].copy_from_slice(&0u32.to_le_bytes());
     // An empty ping passes the size check but fails as a payload.
     let err = decode_one(WireConfig::default(), &frame[..HEADER_LEN]).unwrap_err();
@@ -377,6 +380,44 @@ fn limits_hold_exactly_and_type_bounds_are_tight() {
     // A headers message exceeding the count.
     let too_many = Message::Headers(vec![Bytes::new(); MAX_HEADERS + 1]);
     assert!(too_many.validate().is_err());
+}
+
+#[test]
+fn other_values_that_shadow_known_ones_are_not_sent() {
+    let shadowing = [
+        (
+            Message::Inv(vec![InvItem {
+                kind: InvKind::Other(2),
+                hash: [0; 32],
+            }]),
+            "inv.kind",
+        ),
+        (
+            Message::Disconnect(Disconnect {
+                reason: DisconnectReason::Other(4),
+                text: String::new(),
+            }),
+            "disconnect.reason",
+        ),
+        (
+            Message::Addr(vec![AddrEntry {
+                time: UnixTime::from_secs(0),
+                features: 0,
+                address: NetAddress::Unknown {
+                    network: 1,
+                    bytes: Bytes::from_static(&[1, 2, 3, 4]),
+                },
+                port: 0,
+            }]),
+            "addr.network",
+        ),
+    ];
+    for (message, field) in shadowing {
+        match message.validate() {
+            Err(PayloadError::ShadowsKnownValue { field: f, .. }) => assert_eq!(f, field),
+            other => panic!("{field}: expected ShadowsKnownValue, got {other:?}"),
+        }
+    }
 }
 
 #[test]

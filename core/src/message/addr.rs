@@ -54,6 +54,13 @@ mod network_id {
     pub const I2P: u8 = 5;
 }
 
+const KNOWN_NETWORKS: [u8; 4] = [
+    network_id::IPV4,
+    network_id::IPV6,
+    network_id::TOR_V3,
+    network_id::I2P,
+];
+
 impl NetAddress {
     /// The BIP155 network id this address is sent with.
     ///
@@ -203,8 +210,13 @@ impl Encode for AddrEntry {
     fn check_limits(&self) -> Result<(), PayloadError> {
         match &self.address {
             NetAddress::Unknown { network, bytes } => {
-                // An unknown entry must not shadow a known network's id.
-                NetAddress::from_wire(*network, bytes.clone()).map(|_| ())
+                if KNOWN_NETWORKS.contains(network) {
+                    return Err(PayloadError::ShadowsKnownValue {
+                        field: "addr.network",
+                        value: u64::from(*network),
+                    });
+                }
+                check_len("addr.address", bytes.len(), MAX_ADDRESS_LEN)
             }
             _ => Ok(()),
         }

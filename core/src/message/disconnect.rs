@@ -176,6 +176,14 @@ impl Encode for Disconnect {
     }
 
     fn check_limits(&self) -> Result<(), PayloadError> {
+        if let DisconnectReason::Other(code) = self.reason {
+            if DisconnectReason::from_u16(code) != self.reason {
+                return Err(PayloadError::ShadowsKnownValue {
+                    field: "disconnect.reason",
+                    value: u64::from(code),
+                });
+            }
+        }
         check_len("disconnect.text", self.text.len(), MAX_DISCONNECT_TEXT_LEN)
     }
 }

@@ -56,6 +56,15 @@ pub enum PayloadError {
         /// The length found.
         actual: usize,
     },
+    /// An application-built `Other`/`Unknown` value uses a code that has its
+    /// own variant, so it would decode as that variant (never raised by
+    /// decoding; encoding refuses it so round trips stay exact).
+    ShadowsKnownValue {
+        /// The field.
+        field: &'static str,
+        /// The code used.
+        value: u64,
+    },
     /// A text field is not valid UTF-8.
     InvalidUtf8 {
         /// The field being read.
@@ -90,6 +99,10 @@ impl fmt::Display for PayloadError {
             } => write!(
                 f,
                 "address of network {network} has {actual} bytes, expected {expected}"
+            ),
+            PayloadError::ShadowsKnownValue { field, value } => write!(
+                f,
+                "{field} {value} has its own variant; it cannot be sent as Other/Unknown"
             ),
             PayloadError::InvalidUtf8 { field } => write!(f, "{field} is not valid UTF-8"),
         }

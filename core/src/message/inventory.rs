@@ -80,6 +80,16 @@ impl Encode for InvItem {
         INV_ITEM_LEN
     }
 
+    fn check_limits(&self) -> Result<(), PayloadError> {
+        match self.kind {
+            InvKind::Other(value @ (1 | 2)) => Err(PayloadError::ShadowsKnownValue {
+                field: "inv.kind",
+                value: u64::from(value),
+            }),
+            _ => Ok(()),
+        }
+    }
+
     fn encode<B: BufMut>(&self, out: &mut B) {
         out.put_u32_le(self.kind.to_u32());
         out.put_slice(&self.hash);

@@ -113,6 +113,8 @@ enum Stage {
     Body {
         kind: MessageKind,
         expected: [u8; CHECKSUM_LEN],
+        /// The announced payload length (the buffer's capacity may exceed it).
+        len: usize,
         body: BytesMut,
         hasher: ChecksumHasher,
     },
@@ -284,14 +286,16 @@ impl FrameDecoder {
                         return Ok(Some(frame));
                     }
                 }
-                Stage::Body { body, hasher, .. } => {
-                    let take = (body.capacity() - body.len()).min(input.len());
+                Stage::Body {
+                    len, body, hasher, ..
+                } => {
+                    let take = (*len - body.len()).min(input.len());
                     let (chunk, rest) = input.split_at(take);
                     hasher.update(chunk);
                     body.extend_from_slice(chunk);
                     *input = rest;
                     self.stats.bytes += take as u64;
-                    if body.len() < body.capacity() {
+                    if body.len() < *len {
                         return Ok(None);
                     }
                     return self.finish_body().map(Some);
@@ -385,6 +389,7 @@ impl FrameDecoder {
         self.stage = Stage::Body {
             kind,
             expected: header.checksum,
+            len,
             body: BytesMut::with_capacity(len),
             hasher: ChecksumHasher::new(),
         };
@@ -414,6 +419,7 @@ impl FrameDecoder {
             expected,
             body,
             hasher,
+            ..
         } = core::mem::replace(&mut self.stage, Stage::Header)
         else {
             unreachable!("finish_body is only called in the Body stage")

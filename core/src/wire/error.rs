@@ -155,8 +155,12 @@ impl WireError {
 
     /// What happens to the connection and the peer.
     ///
-    /// - oversize, malformed command, malformed payload: close and
-    ///   discourage (no honest veil peer sends them);
+    /// - oversize above the message type's own bound, malformed command,
+    ///   malformed payload: close and discourage (no honest veil peer sends
+    ///   them);
+    /// - oversize within the type's bound but above this side's configured
+    ///   maximum (or an unknown command above it): close only, since the
+    ///   peer cannot know a limit this side lowered;
     /// - bad checksum: close (the stream is corrupt, but a faulty middlebox
     ///   could be to blame);
     /// - unknown command (when rejected): close (a newer peer may send it).
@@ -166,14 +170,26 @@ impl WireError {
     /// use veil_core::Consequence;
     /// let err = WireError::UnknownCommand { command: Command::new("x").unwrap() };
     /// assert_eq!(err.consequence(), Consequence::Close);
+    /// let tx = Command::new("tx").unwrap();
+    /// let err = WireError::Oversize { command: tx, len: 5_000_000, max: 4_000_000 };
+    /// assert_eq!(err.consequence(), Consequence::Close);
     /// ```
     #[must_use]
     pub fn consequence(&self) -> Consequence {
-        match self.kind() {
-            WireErrorKind::Oversize
-            | WireErrorKind::MalformedCommand
-            | WireErrorKind::MalformedPayload => Consequence::Discourage,
-            WireErrorKind::BadChecksum | WireErrorKind::UnknownCommand => Consequence::Close,
+        match self {
+            WireError::Oversize { command, len, .. } => {
+                let beyond_type_bound = MessageKind::from_command(command)
+                    .is_some_and(|kind| *len > kind.max_payload_len());
+                if beyond_type_bound {
+                    Consequence::Discourage
+                } else {
+                    Consequence::Close
+                }
+            }
+            WireError::MalformedCommand { .. } | WireError::MalformedPayload { .. } => {
+                Consequence::Discourage
+            }
+            WireError::BadChecksum { .. } | WireError::UnknownCommand { .. } => Consequence::Close,
         }
     }
 }

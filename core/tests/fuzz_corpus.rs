@@ -1,0 +1,54 @@
+//! Replays the committed fuzz corpus (`fuzz/corpus/<target>/`) and any crash
+//! artifacts (`fuzz/artifacts/<target>/`) through the harnesses on stable
+//! Rust, so every input a campaign found interesting stays a regression test.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use veil_core::fuzz_harness;
+
+fn fuzz_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz")
+}
+
+/// The files of `dir`, sorted; empty if `dir` does not exist.
+fn files(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = entries
+        .map(|entry| entry.expect("readable directory entry").path())
+        .filter(|path| path.is_file())
+        .collect();
+    files.sort();
+    files
+}
+
+/// Runs `harness` on every corpus file of `target` (at least one must exist)
+/// and every artifact of `target` (if any).
+fn replay(target: &str, harness: fn(&[u8])) {
+    let corpus_dir = fuzz_dir().join("corpus").join(target);
+    let corpus = files(&corpus_dir);
+    assert!(
+        !corpus.is_empty(),
+        "no corpus files in {}",
+        corpus_dir.display()
+    );
+    let artifacts = files(&fuzz_dir().join("artifacts").join(target));
+    for path in corpus.iter().chain(&artifacts) {
+        let data = fs::read(path).expect("readable corpus file");
+        // Name the input before a harness panic aborts the test.
+        eprintln!("replaying {}", path.display());
+        harness(&data);
+    }
+}
+
+#[test]
+fn frame_decoder_corpus() {
+    replay("frame_decoder", fuzz_harness::frame_decoder);
+}
+
+#[test]
+fn message_payload_corpus() {
+    replay("message_payload", fuzz_harness::message_payload);
+}
