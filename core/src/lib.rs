@@ -12,6 +12,8 @@
 //!   decoder with per-command size limits checked before any buffer grows);
 //! - [`message`]: the typed message catalogue, byte for byte as in
 //!   `docs/PROTOCOL.md`;
+//! - [`packet`]: the encrypted packet layer (BIP324's format: encrypted
+//!   3-byte length, ChaCha20-Poly1305 body, rekeying every 224 packets);
 //! - [`time`]: monotonic [`Instant`]/[`Duration`] in milliseconds and
 //!   wall-clock [`UnixTime`] as a separate input;
 //! - [`Consequence`]: what a rejection means for the connection and the peer.
@@ -51,6 +53,7 @@ mod codec;
 mod consequence;
 pub mod fuzz_harness;
 pub mod message;
+pub mod packet;
 pub mod time;
 pub mod wire;
 

@@ -5,6 +5,8 @@
 
 extern crate alloc;
 extern crate bytes;
+extern crate chacha20;
+extern crate ring;
 extern crate sha2;
 extern crate veil_core;
 
