@@ -302,6 +302,7 @@ fn invalid_cases() -> Vec<Case> {
             steps: vec![(0, raw(b"block", &[0; 101]))],
             ends_with: Some(Oversize),
         },
+        invalid("oversize_unknown_command", "An unknown command announcing 4,000,001 bytes under the skip policy: over the configured maximum, and with no type bound of its own, so it closes without punishment.", with_header_len(raw(b"sendcmpct", &[]), 4_000_001), Oversize),
         invalid("bad_checksum", "A ping whose first payload byte was flipped after checksumming.", corrupt, BadChecksum),
         invalid("malformed_command_empty", "The command field is all NUL.", raw(b"", &[]), MalformedCommand),
         invalid("malformed_command_space", "A space inside the command.", bad_command, MalformedCommand),
