@@ -1,1 +1,26 @@
 //! Shared helpers for the veil benches.
+//!
+//! Every veil bench runs next to a raw baseline in the same process, so the
+//! ratio between them survives the 20-40 % drift of a shared machine:
+//!
+//! - [`fixtures`]: the payloads, frames and the raw SHA-256d baseline that
+//!   `benches/frame.rs` measures, with the criterion group and function
+//!   names;
+//! - [`report`]: reads criterion's estimates back and prints the
+//!   veil-versus-baseline table (the `bench-report` binary).
+//!
+//! # Example
+//!
+//! ```
+//! use veil_benches::fixtures::{frame_bytes, message_of_len, sha256d};
+//!
+//! let message = message_of_len(256);
+//! let frame = frame_bytes(&message);
+//! assert_eq!(frame.len(), 20 + 256);
+//! assert_eq!(&frame[16..20], &sha256d(&frame[20..])[..4]);
+//! ```
+
+#![warn(missing_docs)]
+
+pub mod fixtures;
+pub mod report;

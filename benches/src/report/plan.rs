@@ -1,0 +1,101 @@
+//! Which measurements the report compares, and the goal of each.
+
+use core::fmt;
+
+use crate::fixtures::{
+    group_name, DECODE, DECODE_CHUNKED, DECODE_MESSAGE, ENCODE, PING_GROUP, SIZES,
+};
+
+/// A goal from the benchmark issue.
+///
+/// ```
+/// use veil_benches::report::Goal;
+/// assert_eq!(Goal::MinRatio(0.9).to_string(), "ratio ≥ 0.9");
+/// assert_eq!(Goal::MinPerSecond(3e6).to_string(), "≥ 3.00 M/s");
+/// assert_eq!(Goal::None.to_string(), "—");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Goal {
+    /// No goal: reported for information.
+    None,
+    /// veil throughput at least this fraction of the baseline's.
+    MinRatio(f64),
+    /// veil at least this many elements per second.
+    MinPerSecond(f64),
+}
+
+impl fmt::Display for Goal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Goal::None => f.write_str("—"),
+            Goal::MinRatio(min) => write!(f, "ratio ≥ {min}"),
+            Goal::MinPerSecond(min) => write!(f, "≥ {:.2} M/s", min / 1e6),
+        }
+    }
+}
+
+/// One veil function to compare with the `sha256d_raw` of its group.
+///
+/// ```
+/// let pair = &veil_benches::report::plan()[0];
+/// assert_eq!((pair.group.as_str(), pair.op), ("frame_8B", "encode"));
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pair {
+    /// The table's size column.
+    pub size: String,
+    /// The criterion group.
+    pub group: String,
+    /// The veil function in that group.
+    pub op: &'static str,
+    /// Its goal.
+    pub goal: Goal,
+}
+
+/// Every comparison the report makes: encode and decode at each size (decode
+/// must reach 0.9 of raw SHA-256d at 64 KiB and 1 MiB; 1 MiB also decoded
+/// from 64 KiB reads, for information), then the ping stream (at least 3
+/// million frames per second).
+///
+/// ```
+/// use veil_benches::report::{plan, Goal};
+/// let pairs = plan();
+/// assert_eq!(pairs.len(), 11);
+/// assert_eq!(pairs.iter().filter(|p| p.goal != Goal::None).count(), 3);
+/// ```
+#[must_use]
+pub fn plan() -> Vec<Pair> {
+    let mut pairs = Vec::new();
+    for size in SIZES {
+        let ops: &[&'static str] = if size.bytes >= 1 << 20 {
+            &[ENCODE, DECODE, DECODE_CHUNKED]
+        } else {
+            &[ENCODE, DECODE]
+        };
+        for &op in ops {
+            let goal = if op == DECODE && size.bytes >= 64 * 1024 {
+                Goal::MinRatio(0.9)
+            } else {
+                Goal::None
+            };
+            pairs.push(Pair {
+                size: size.label.to_string(),
+                group: group_name(size.label),
+                op,
+                goal,
+            });
+        }
+    }
+    for (op, goal) in [
+        (DECODE, Goal::MinPerSecond(3e6)),
+        (DECODE_MESSAGE, Goal::None),
+    ] {
+        pairs.push(Pair {
+            size: "1,000 pings".to_string(),
+            group: PING_GROUP.to_string(),
+            op,
+            goal,
+        });
+    }
+    pairs
+}
