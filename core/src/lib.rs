@@ -10,10 +10,14 @@
 //!
 //! - [`wire`]: the frame codec (20-byte header, SHA-256d checksum, streaming
 //!   decoder with per-command size limits checked before any buffer grows);
+//! - [`identity`]: Ed25519 node identities (the public key is the peer id)
+//!   and the proof binding one to a Noise handshake;
 //! - [`message`]: the typed message catalogue, byte for byte as in
 //!   `docs/PROTOCOL.md`;
 //! - [`packet`]: the encrypted packet layer (BIP324's format: encrypted
 //!   3-byte length, ChaCha20-Poly1305 body, rekeying every 224 packets);
+//! - [`noise`]: the `Noise_XX_25519_ChaChaPoly_SHA256` handshake that
+//!   authenticates both sides and agrees on the packet layer's keys;
 //! - [`time`]: monotonic [`Instant`]/[`Duration`] in milliseconds and
 //!   wall-clock [`UnixTime`] as a separate input;
 //! - [`Consequence`]: what a rejection means for the connection and the peer.
@@ -49,10 +53,13 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+mod aead;
 mod codec;
 mod consequence;
 pub mod fuzz_harness;
+pub mod identity;
 pub mod message;
+pub mod noise;
 pub mod packet;
 pub mod time;
 pub mod wire;

@@ -6,9 +6,14 @@
 extern crate alloc;
 extern crate bytes;
 extern crate chacha20;
+extern crate ed25519_dalek;
+extern crate hkdf;
+extern crate rand_core;
 extern crate ring;
 extern crate sha2;
 extern crate veil_core;
+extern crate x25519_dalek;
+extern crate zeroize;
 
 use core::alloc::{GlobalAlloc, Layout};
 

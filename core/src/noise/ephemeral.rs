@@ -1,0 +1,158 @@
+//! The per-handshake ephemeral key, and the one place that decides how an
+//! ephemeral public key looks on the wire.
+
+use core::fmt;
+
+use rand_core::{CryptoRng, RngCore};
+use x25519_dalek::{PublicKey, StaticSecret};
+
+use super::DH_LEN;
+
+/// How ephemeral public keys travel on the wire.
+///
+/// The handshake writes, reads and hashes ephemeral keys only through this,
+/// so a different encoding (an Elligator2 representative, which makes the
+/// key indistinguishable from random bytes) is a new implementation selected
+/// at [`WireEncoding`], with no change to the handshake. The transcript
+/// hashes the wire bytes, which both sides see alike whatever the encoding.
+trait EphemeralEncoding {
+    /// The wire bytes of `secret`'s public key, or `None` if that key has
+    /// no encoding (the caller then draws another secret; Elligator2 can
+    /// encode only about half of all keys).
+    fn encode(secret: &StaticSecret) -> Option<[u8; DH_LEN]>;
+
+    /// The public key that `wire` stands for. Total: every byte string must
+    /// decode, so no wire bytes can be rejected on their form alone.
+    fn decode(wire: &[u8; DH_LEN]) -> PublicKey;
+}
+
+/// The encoding in use: the spec's own, the raw X25519 u-coordinate.
+type WireEncoding = RawX25519;
+
+/// Noise's `25519` encoding: the 32-byte little-endian u-coordinate.
+struct RawX25519;
+
+impl EphemeralEncoding for RawX25519 {
+    fn encode(secret: &StaticSecret) -> Option<[u8; DH_LEN]> {
+        Some(PublicKey::from(secret).to_bytes())
+    }
+
+    fn decode(wire: &[u8; DH_LEN]) -> PublicKey {
+        PublicKey::from(*wire)
+    }
+}
+
+/// The public key behind an ephemeral's wire bytes.
+pub(super) fn decode_wire(wire: &[u8; DH_LEN]) -> PublicKey {
+    WireEncoding::decode(wire)
+}
+
+/// A one-handshake X25519 key pair with its wire encoding. The secret is
+/// wiped on drop.
+///
+/// Not `Clone`: an ephemeral used twice would break the forward secrecy
+/// and unlinkability the handshake is for.
+///
+/// # Example
+///
+/// ```
+/// use veil_core::noise::Ephemeral;
+///
+/// let ephemeral = Ephemeral::from_secret_bytes([5; 32]);
+/// assert_eq!(ephemeral.wire_bytes().len(), 32);
+/// ```
+pub struct Ephemeral {
+    secret: StaticSecret,
+    wire: [u8; DH_LEN],
+}
+
+impl Ephemeral {
+    /// A fresh ephemeral from the caller's RNG: the normal way.
+    ///
+    /// ```
+    /// use veil_core::noise::{CryptoRng, Ephemeral, RngCore};
+    ///
+    /// /// Not random at all: stands in for the caller's CSPRNG.
+    /// struct Fixed(u8);
+    /// impl RngCore for Fixed {
+    ///     fn next_u32(&mut self) -> u32 { rand_core::impls::next_u32_via_fill(self) }
+    ///     fn next_u64(&mut self) -> u64 { rand_core::impls::next_u64_via_fill(self) }
+    ///     fn fill_bytes(&mut self, dest: &mut [u8]) { dest.fill(self.0) }
+    ///     fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
+    ///         Ok(self.fill_bytes(dest))
+    ///     }
+    /// }
+    /// impl CryptoRng for Fixed {}
+    ///
+    /// let ephemeral = Ephemeral::generate(&mut Fixed(5));
+    /// assert_eq!(ephemeral.wire_bytes(), Ephemeral::from_secret_bytes([5; 32]).wire_bytes());
+    /// ```
+    #[must_use]
+    pub fn generate<R: RngCore + CryptoRng>(rng: &mut R) -> Self {
+        loop {
+            let secret = StaticSecret::random_from_rng(&mut *rng);
+            if let Some(ephemeral) = Self::encoded(secret) {
+                return ephemeral;
+            }
+        }
+    }
+
+    /// The ephemeral of a fixed secret, for test vectors. Never reuse one
+    /// across handshakes.
+    ///
+    /// ```
+    /// use veil_core::noise::{Ephemeral, StaticKeypair};
+    /// // With the raw encoding the wire bytes are the public key.
+    /// assert_eq!(
+    ///     Ephemeral::from_secret_bytes([5; 32]).wire_bytes(),
+    ///     StaticKeypair::from_secret_bytes([5; 32]).public_key()
+    /// );
+    /// ```
+    #[must_use]
+    pub fn from_secret_bytes(secret: [u8; DH_LEN]) -> Self {
+        match Self::encoded(StaticSecret::from(secret)) {
+            Some(ephemeral) => ephemeral,
+            None => unreachable!("the raw X25519 encoding encodes every key"),
+        }
+    }
+
+    fn encoded(secret: StaticSecret) -> Option<Self> {
+        let wire = WireEncoding::encode(&secret)?;
+        Some(Ephemeral { secret, wire })
+    }
+
+    /// The bytes this ephemeral puts on the wire.
+    ///
+    /// ```
+    /// let ephemeral = veil_core::noise::Ephemeral::from_secret_bytes([5; 32]);
+    /// assert_ne!(ephemeral.wire_bytes(), [0; 32]);
+    /// ```
+    #[must_use]
+    pub fn wire_bytes(&self) -> [u8; DH_LEN] {
+        self.wire
+    }
+
+    pub(super) fn secret(&self) -> &StaticSecret {
+        &self.secret
+    }
+}
+
+impl fmt::Debug for Ephemeral {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Ephemeral")
+            .field("wire", &self.wire)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_encoding_round_trips() {
+        let ephemeral = Ephemeral::from_secret_bytes([0x42; 32]);
+        let public = decode_wire(&ephemeral.wire_bytes());
+        assert_eq!(public, PublicKey::from(ephemeral.secret()));
+    }
+}
