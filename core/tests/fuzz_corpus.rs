@@ -52,3 +52,13 @@ fn frame_decoder_corpus() {
 fn message_payload_corpus() {
     replay("message_payload", fuzz_harness::message_payload);
 }
+
+#[test]
+fn noise_handshake_corpus() {
+    replay("noise_handshake", fuzz_harness::noise_handshake);
+}
+
+#[test]
+fn packet_receive_corpus() {
+    replay("packet_receive", fuzz_harness::packet_receive);
+}

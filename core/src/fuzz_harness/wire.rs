@@ -1,8 +1,4 @@
-//! Invariant checks on arbitrary input, shared by the cargo-fuzz targets in
-//! `fuzz/` and by the test that replays their corpus on stable Rust.
-//!
-//! Each harness panics only if veil breaks one of its promises; rejections of
-//! bad input are expected and checked for consistency.
+//! The wire codec's harnesses: the frame decoder and message payloads.
 
 use alloc::vec::Vec;
 use bytes::Bytes;
