@@ -6,6 +6,10 @@
 //! - [`fixtures`]: the payloads, frames and the raw SHA-256d baseline that
 //!   `benches/frame.rs` measures, with the criterion group and function
 //!   names;
+//! - [`handshake`]: the Noise XX handshake with identity proofs and its raw
+//!   public-key operations (`benches/handshake.rs`);
+//! - [`packet`]: the packet layer's send and receive of 64 KiB messages and
+//!   raw ChaCha20-Poly1305 (`benches/packet.rs`);
 //! - [`report`]: reads criterion's estimates back and prints the
 //!   veil-versus-baseline table (the `bench-report` binary).
 //!
@@ -23,4 +27,6 @@
 #![warn(missing_docs)]
 
 pub mod fixtures;
+pub mod handshake;
+pub mod packet;
 pub mod report;

@@ -1,6 +1,7 @@
 //! Reads criterion's estimates back and prints veil against its baseline.
 //!
-//! For each pair in [`plan`], criterion has written
+//! For each pair in [`plan`] (a veil function and the raw baseline of its
+//! group), criterion has written
 //! `<dir>/<group>/<function>/new/estimates.json` (the mean, in ns per
 //! iteration) and `benchmark.json` beside it (the throughput per iteration).
 //! [`table`] turns the loaded [`Row`]s into a markdown table.
@@ -12,14 +13,13 @@
 //!
 //! let pairs = plan();
 //! assert!(pairs.iter().any(|p| p.group == "frame_1MiB" && p.goal == Goal::MinRatio(0.9)));
+//! assert!(pairs.iter().any(|p| p.group == "packet_64KiB" && p.goal == Goal::MinRatio(0.85)));
 //! ```
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-
-use crate::fixtures::RAW;
 
 mod plan;
 pub use plan::{plan, Goal, Pair};
@@ -48,9 +48,12 @@ pub struct Estimate {
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Work {
-    /// Bytes per iteration (`Throughput::Bytes`).
+    /// Bytes per iteration (`Throughput::Bytes`), shown in MiB/s.
     Bytes(u64),
-    /// Elements (frames, hashes) per iteration (`Throughput::Elements`).
+    /// Bytes per iteration (`Throughput::BytesDecimal`), shown in GB/s.
+    BytesDecimal(u64),
+    /// Elements (frames, hashes, handshakes) per iteration
+    /// (`Throughput::Elements`).
     Elements(u64),
 }
 
@@ -63,7 +66,7 @@ impl Work {
     #[must_use]
     pub fn amount(self) -> u64 {
         match self {
-            Work::Bytes(n) | Work::Elements(n) => n,
+            Work::Bytes(n) | Work::BytesDecimal(n) | Work::Elements(n) => n,
         }
     }
 }
@@ -92,10 +95,12 @@ impl Estimate {
         let throughput = &benchmark["throughput"];
         let work = if let Some(n) = throughput["Bytes"].as_u64() {
             Work::Bytes(n)
+        } else if let Some(n) = throughput["BytesDecimal"].as_u64() {
+            Work::BytesDecimal(n)
         } else if let Some(n) = throughput["Elements"].as_u64() {
             Work::Elements(n)
         } else {
-            return Err("benchmark.json has no Bytes or Elements throughput".into());
+            return Err("benchmark.json has no Bytes, BytesDecimal or Elements throughput".into());
         };
         Ok(Estimate { mean_ns, work })
     }
@@ -137,21 +142,29 @@ impl Estimate {
         self.work.amount() as f64 * 1e9 / self.mean_ns
     }
 
-    /// The throughput as text: MiB/s for bytes, millions per second for
-    /// elements.
+    /// The throughput as text: MiB/s or GB/s for bytes, as criterion was
+    /// told; millions per second for elements, or thousands below a
+    /// million.
     ///
     /// ```
     /// use veil_benches::report::{Estimate, Work};
     /// let e = Estimate { mean_ns: 1e9, work: Work::Bytes(3 << 20) };
     /// assert_eq!(e.throughput_text(), "3.0 MiB/s");
+    /// let e = Estimate { mean_ns: 1e3, work: Work::BytesDecimal(1_500) };
+    /// assert_eq!(e.throughput_text(), "1.50 GB/s");
     /// let e = Estimate { mean_ns: 1e9, work: Work::Elements(2_500_000) };
     /// assert_eq!(e.throughput_text(), "2.50 M/s");
+    /// let e = Estimate { mean_ns: 1e9, work: Work::Elements(2_500) };
+    /// assert_eq!(e.throughput_text(), "2.50 k/s");
     /// ```
     #[must_use]
     pub fn throughput_text(&self) -> String {
+        let per_second = self.per_second();
         match self.work {
-            Work::Bytes(_) => format!("{:.1} MiB/s", self.per_second() / (1024.0 * 1024.0)),
-            Work::Elements(_) => format!("{:.2} M/s", self.per_second() / 1e6),
+            Work::Bytes(_) => format!("{:.1} MiB/s", per_second / (1024.0 * 1024.0)),
+            Work::BytesDecimal(_) => format!("{:.2} GB/s", per_second / 1e9),
+            Work::Elements(_) if per_second < 1e6 => format!("{:.2} k/s", per_second / 1e3),
+            Work::Elements(_) => format!("{:.2} M/s", per_second / 1e6),
         }
     }
 }
@@ -172,13 +185,13 @@ impl Estimate {
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Row {
-    /// Payload size label, or the ping stream's description.
+    /// Payload size label, or what one iteration processes.
     pub size: String,
     /// The veil function measured.
     pub op: String,
     /// The veil measurement.
     pub veil: Estimate,
-    /// The raw SHA-256d baseline of the same group.
+    /// The raw baseline of the same group.
     pub raw: Estimate,
     /// The goal for this row.
     pub goal: Goal,
@@ -232,7 +245,7 @@ pub fn load_rows(dir: &Path) -> Result<Vec<Row>, String> {
         .map(|pair| {
             Ok(Row {
                 veil: Estimate::load(dir, &pair.group, pair.op)?,
-                raw: Estimate::load(dir, &pair.group, RAW)?,
+                raw: Estimate::load(dir, &pair.group, pair.raw)?,
                 size: pair.size,
                 op: pair.op.to_string(),
                 goal: pair.goal,

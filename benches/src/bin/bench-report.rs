@@ -1,4 +1,4 @@
-//! Prints the veil-versus-raw-SHA-256d table from criterion's results.
+//! Prints the veil-versus-raw-baseline table from criterion's results.
 //!
 //! Usage: `bench-report [--strict] [CRITERION_DIR]`. The directory defaults
 //! to `$CRITERION_HOME`, else `$CARGO_TARGET_DIR/criterion`, else
