@@ -8,7 +8,6 @@
 //! `cargo run --release -p veil-benches --bin bench-report` prints the ratios.
 
 use std::hint::black_box;
-use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use veil_benches::fixtures::{
@@ -103,17 +102,9 @@ fn ping_frames(c: &mut Criterion) {
     group.finish();
 }
 
-fn config() -> Criterion {
-    Criterion::default()
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3))
-        .sample_size(30)
-        .without_plots()
-}
-
 criterion_group! {
     name = frame;
-    config = config();
+    config = veil_benches::quick_criterion();
     targets = frame_sizes, ping_frames
 }
 criterion_main!(frame);

@@ -10,7 +10,6 @@
 //! `cargo run --release -p veil-benches --bin bench-report` prints the ratio.
 
 use std::hint::black_box;
-use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use veil_benches::handshake::{Peers, RawKeys, GROUP, RAW, VEIL};
@@ -38,17 +37,9 @@ fn handshakes(c: &mut Criterion) {
     group.finish();
 }
 
-fn config() -> Criterion {
-    Criterion::default()
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3))
-        .sample_size(30)
-        .without_plots()
-}
-
 criterion_group! {
     name = handshake;
-    config = config();
+    config = veil_benches::quick_criterion();
     targets = handshakes
 }
 criterion_main!(handshake);

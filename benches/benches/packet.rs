@@ -7,8 +7,6 @@
 //! contents bytes per second, shown in decimal units (GB/s).
 //! `cargo run --release -p veil-benches --bin bench-report` prints the ratio.
 
-use std::time::Duration;
-
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use veil_benches::packet::{Channel, RawAead, CONTENTS_LEN, GROUP, RAW, VEIL};
 
@@ -23,17 +21,9 @@ fn packets(c: &mut Criterion) {
     group.finish();
 }
 
-fn config() -> Criterion {
-    Criterion::default()
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3))
-        .sample_size(30)
-        .without_plots()
-}
-
 criterion_group! {
     name = packet;
-    config = config();
+    config = veil_benches::quick_criterion();
     targets = packets
 }
 criterion_main!(packet);

@@ -26,7 +26,27 @@
 
 #![warn(missing_docs)]
 
+use std::time::Duration;
+
+use criterion::Criterion;
+
 pub mod fixtures;
 pub mod handshake;
 pub mod packet;
 pub mod report;
+
+/// The criterion settings every veil bench uses: short enough that all the
+/// benches run in a few minutes on two cores, long enough for stable means.
+///
+/// ```
+/// let config = veil_benches::quick_criterion();
+/// # let _ = config;
+/// ```
+#[must_use]
+pub fn quick_criterion() -> Criterion {
+    Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .sample_size(30)
+        .without_plots()
+}

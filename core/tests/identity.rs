@@ -137,12 +137,12 @@ fn check(
     IdentityProof::from_bytes(proof)?.verify(&remote_static.unwrap(), &transcript)
 }
 
-#[test]
-fn both_sides_prove_their_identity_inside_noise_xx() {
-    let (alice, bob) = (Node::new(1), Node::new(2));
+/// An initiator (alice) and a responder (bob) after message 1, with the
+/// initiator's ephemeral key taken from `ephemeral`.
+fn after_first_message(alice: &Node, bob: &Node, ephemeral: u8) -> (Handshake, Handshake) {
     let mut initiator = Handshake::initiator(
         alice.noise_static.clone(),
-        Ephemeral::from_secret_bytes([11; 32]),
+        Ephemeral::from_secret_bytes([ephemeral; 32]),
         b"veil",
     );
     let mut responder = Handshake::responder(
@@ -150,9 +150,15 @@ fn both_sides_prove_their_identity_inside_noise_xx() {
         Ephemeral::from_secret_bytes([12; 32]),
         b"veil",
     );
-
     let first = send(&mut initiator, &[]);
     receive(&mut responder, &first);
+    (initiator, responder)
+}
+
+#[test]
+fn both_sides_prove_their_identity_inside_noise_xx() {
+    let (alice, bob) = (Node::new(1), Node::new(2));
+    let (mut initiator, mut responder) = after_first_message(&alice, &bob, 11);
     let before_second = initiator.transcript_hash();
     let bob_proof = bob.prove(&responder);
     let second = send(&mut responder, &bob_proof);
@@ -177,25 +183,10 @@ fn both_sides_prove_their_identity_inside_noise_xx() {
 #[test]
 fn a_proof_replayed_into_another_session_fails() {
     let (alice, bob) = (Node::new(1), Node::new(2));
-    let handshake_with = |ephemeral: u8| {
-        let mut initiator = Handshake::initiator(
-            alice.noise_static.clone(),
-            Ephemeral::from_secret_bytes([ephemeral; 32]),
-            b"veil",
-        );
-        let mut responder = Handshake::responder(
-            bob.noise_static.clone(),
-            Ephemeral::from_secret_bytes([12; 32]),
-            b"veil",
-        );
-        let first = send(&mut initiator, &[]);
-        receive(&mut responder, &first);
-        (initiator, responder)
-    };
-    let (_, first_session) = handshake_with(11);
+    let (_, first_session) = after_first_message(&alice, &bob, 11);
     let recorded = bob.prove(&first_session);
     // A new session: the initiator's fresh ephemeral changes the transcript.
-    let (initiator, _) = handshake_with(21);
+    let (initiator, _) = after_first_message(&alice, &bob, 21);
     assert_eq!(
         check(
             &recorded,
