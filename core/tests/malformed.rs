@@ -81,7 +81,7 @@ fn per_command_maximum_applies_before_buffering() {
 }
 
 #[test]
-fn a_frame_at_the_maximum_is_buffered_once_at_its_size() {
+fn a_frame_up_to_the_growth_step_is_reserved_once_at_its_size() {
     let config = WireConfig {
         max_payload_len: 100_000,
         ..WireConfig::default()
@@ -101,6 +101,37 @@ fn a_frame_at_the_maximum_is_buffered_once_at_its_size() {
         .unwrap();
     assert_eq!(frame.payload().len(), 100_000);
     assert!(decoder.is_at_frame_boundary());
+}
+
+#[test]
+fn a_bare_header_cannot_pin_the_announced_size() {
+    use veil_core::wire::GROWTH_STEP;
+    let frame = FrameEncoder::default()
+        .encode_to_vec(&Message::Block(Bytes::from(vec![3u8; 4_000_000])))
+        .unwrap();
+    let mut decoder = FrameDecoder::default();
+    assert!(decoder.decode(&mut &frame[..HEADER_LEN]).unwrap().is_none());
+    assert_eq!(decoder.buffered_capacity(), GROWTH_STEP);
+    // As the payload arrives in pieces, the reservation follows the data.
+    let mut received = 0;
+    let mut decoded = None;
+    for mut piece in frame[HEADER_LEN..].chunks(100_000) {
+        received += piece.len();
+        if let Some(frame) = decoder.decode(&mut piece).unwrap() {
+            decoded = Some(frame);
+            break;
+        }
+        let capacity = decoder.buffered_capacity();
+        assert!(capacity >= received);
+        assert!(
+            capacity <= (2 * received).max(received + GROWTH_STEP),
+            "{capacity} for {received}"
+        );
+        assert!(capacity <= 4_000_000);
+    }
+    let frame = decoded.expect("the frame completes");
+    assert_eq!(frame.payload().len(), 4_000_000);
+    assert!(frame.payload().iter().all(|b| *b == 3));
 }
 
 #[test]

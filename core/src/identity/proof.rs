@@ -136,7 +136,7 @@ impl fmt::Debug for IdentityProof {
 /// ```
 /// use veil_core::identity::IdentityError;
 /// use veil_core::Consequence;
-/// assert_eq!(IdentityError::BadSignature.consequence(), Consequence::Discourage);
+/// assert_eq!(IdentityError::BadSignature.consequence(), Consequence::Close);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum IdentityError {
@@ -152,17 +152,20 @@ pub enum IdentityError {
 }
 
 impl IdentityError {
-    /// What happens to the connection and peer: the proof travels inside the
-    /// authenticated handshake, so only the peer itself can have sent a bad
-    /// one; close and discourage.
+    /// What happens to the connection and peer: close, without punishment.
+    ///
+    /// The proof travels inside the encrypted handshake, but until a proof
+    /// verifies nothing is proven about who sent it: whoever answered a dial
+    /// can complete XX with its own static key and send garbage, and a newer
+    /// honest peer may send a longer proof. Only proven peer ids are punished.
     ///
     /// ```
     /// use veil_core::identity::IdentityError;
-    /// assert!(IdentityError::InvalidKey.consequence().punishes_peer());
+    /// assert!(!IdentityError::BadSignature.consequence().punishes_peer());
     /// ```
     #[must_use]
     pub fn consequence(&self) -> Consequence {
-        Consequence::Discourage
+        Consequence::Close
     }
 }
 

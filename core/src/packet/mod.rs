@@ -10,7 +10,8 @@
 //! ```
 //!
 //! Each direction has two 32-byte keys: one for the lengths, one for the
-//! packets. Both ciphers move to a new key, drawn from their own keystream,
+//! packets; [`ciphers_from_noise`] derives them from a finished Noise
+//! handshake (never use one key for both). Both ciphers move to a new key, drawn from their own keystream,
 //! every [`REKEY_INTERVAL`] packets, so a key stolen later cannot decrypt
 //! earlier traffic.
 //!
@@ -46,11 +47,13 @@ mod error;
 mod fs_chacha20;
 mod fs_chacha20_poly1305;
 mod header;
+mod keys;
 mod receive;
 mod send;
 
 pub use error::{DecryptError, EncryptError};
 pub use header::Header;
+pub use keys::ciphers_from_noise;
 pub use receive::{Packet, ReceiveCipher, DEFAULT_MAX_CONTENTS_LEN};
 pub use send::SendCipher;
 

@@ -1,6 +1,7 @@
 //! The streaming frame decoder.
 
-use bytes::{Bytes, BytesMut};
+use alloc::vec::Vec;
+use bytes::Bytes;
 
 use super::checksum::{ChecksumHasher, CHECKSUM_LEN};
 use super::command::Command;
@@ -8,6 +9,29 @@ use super::config::{UnknownCommandPolicy, WireConfig};
 use super::error::WireError;
 use super::header::{FrameHeader, HEADER_LEN};
 use crate::message::{Message, MessageKind};
+
+/// Payload bytes a frame may have reserved before any of them arrived.
+///
+/// A payload up to this size is reserved whole when its header arrives, so
+/// its bytes are copied exactly once. A larger one arriving in pieces grows
+/// with the data (geometrically, so bytes already received move at most
+/// about once more in total): a peer must send the bytes it makes us hold.
+///
+/// ```
+/// assert_eq!(veil_core::wire::GROWTH_STEP, 256 * 1024);
+/// ```
+pub const GROWTH_STEP: usize = 256 * 1024;
+
+/// Makes room in `body` for `incoming` more bytes of a `len`-byte payload.
+/// Capacity stays within `max(2 × received, received + GROWTH_STEP)` and
+/// never exceeds `len`.
+fn grow_for(body: &mut Vec<u8>, incoming: usize, len: usize) {
+    let needed = body.len() + incoming;
+    if needed > body.capacity() {
+        let target = needed.saturating_add(GROWTH_STEP).max(2 * needed).min(len);
+        body.reserve_exact(target - body.len());
+    }
+}
 
 /// One frame of a catalogue message, with its checksum verified.
 ///
@@ -113,9 +137,9 @@ enum Stage {
     Body {
         kind: MessageKind,
         expected: [u8; CHECKSUM_LEN],
-        /// The announced payload length (the buffer's capacity may exceed it).
+        /// The announced payload length.
         len: usize,
-        body: BytesMut,
+        body: Vec<u8>,
         hasher: ChecksumHasher,
     },
     /// Verifying and discarding the payload of an unknown command.
@@ -132,9 +156,12 @@ enum Stage {
 /// Turns a byte stream, in any chunking, into frames.
 ///
 /// Memory is bounded: a header is checked (command, per-command and
-/// configured size limits) before any payload buffer is allocated, the buffer
-/// is then allocated once at the payload's announced size, and each input
-/// byte is copied exactly once, into that buffer. Frames of unknown commands
+/// configured size limits) before any payload buffer is allocated, and the
+/// buffer then grows with the data received, never ahead of it by more than
+/// [`GROWTH_STEP`] or the bytes already received, so a bare header cannot
+/// pin the announced size. Each input byte is copied once into the frame's
+/// buffer (a payload over [`GROWTH_STEP`] arriving in pieces may move when
+/// its buffer grows). Frames of unknown commands
 /// are skipped without buffering. After a frame error the decoder stays
 /// failed, since the stream can no longer be trusted.
 ///
@@ -292,6 +319,7 @@ impl FrameDecoder {
                     let take = (*len - body.len()).min(input.len());
                     let (chunk, rest) = input.split_at(take);
                     hasher.update(chunk);
+                    grow_for(body, take, *len);
                     body.extend_from_slice(chunk);
                     *input = rest;
                     self.stats.bytes += take as u64;
@@ -390,7 +418,9 @@ impl FrameDecoder {
             kind,
             expected: header.checksum,
             len,
-            body: BytesMut::with_capacity(len),
+            // Memory follows the data: a bare header must not pin the
+            // announced size (Bitcoin Core grows its buffer the same way).
+            body: Vec::with_capacity(len.min(GROWTH_STEP)),
             hasher: ChecksumHasher::new(),
         };
         Ok(None)
@@ -435,7 +465,7 @@ impl FrameDecoder {
         self.stats.frames += 1;
         Ok(Frame {
             kind,
-            payload: body.freeze(),
+            payload: Bytes::from(body),
         })
     }
 
