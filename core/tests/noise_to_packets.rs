@@ -20,7 +20,11 @@ fn carry(sender: &mut SendCipher, receiver: &mut ReceiveCipher, contents: &[u8])
     let body_len = receiver.decrypt_length(length.try_into().unwrap()).unwrap();
     assert_eq!(body_len, body.len());
     let mut body = body.to_vec();
-    receiver.decrypt_in_place(&mut body, &[]).unwrap().contents.to_vec()
+    receiver
+        .decrypt_in_place(&mut body, &[])
+        .unwrap()
+        .contents
+        .to_vec()
 }
 
 #[test]

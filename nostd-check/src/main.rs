@@ -6,6 +6,8 @@
 extern crate alloc;
 extern crate bytes;
 extern crate chacha20;
+#[cfg(feature = "elligator2")]
+extern crate curve25519_elligator2;
 extern crate ed25519_dalek;
 extern crate hkdf;
 extern crate rand_core;
@@ -43,4 +45,10 @@ pub extern "C" fn veil_nostd_frame_len() -> usize {
     veil_core::wire::FrameEncoder::default()
         .frame_len(&veil_core::message::Message::Verack)
         .unwrap_or(0)
+}
+
+/// Uses the ephemeral's wire encoding, Elligator2 with the feature.
+#[no_mangle]
+pub extern "C" fn veil_nostd_ephemeral_wire_byte() -> u8 {
+    veil_core::noise::Ephemeral::from_secret_bytes([7; 32]).wire_bytes()[0]
 }

@@ -16,10 +16,12 @@
 //! choosing such as [`crate::packet`].
 //!
 //! The implementation is veil's own rather than a general Noise library so
-//! that the ephemeral key's wire encoding stays one swappable function
-//! (an Elligator2 representative later, to make the handshake look like
-//! random bytes). Randomness comes only from the caller's
-//! [`RngCore`] + [`CryptoRng`]; fixed keys are accepted for test vectors.
+//! that the ephemeral key's wire encoding stays one swappable function:
+//! with the `elligator2` feature it is an Elligator2 representative, so
+//! the handshake's first bytes look uniformly random (peers must agree on
+//! the feature; it changes the wire format). Randomness comes only from
+//! the caller's [`RngCore`] + [`CryptoRng`]; fixed keys are accepted for
+//! test vectors.
 //!
 //! # Example
 //!
