@@ -234,20 +234,7 @@ fn sides_agree_on_keys_and_identities() {
         let message = write(writer, b"");
         read(reader, &message).unwrap();
     }
-    assert_eq!(
-        initiator.remote_static(),
-        Some(responder_static.public_key())
-    );
-    assert_eq!(
-        responder.remote_static(),
-        Some(initiator_static.public_key())
-    );
-    let initiator = initiator.into_split_keys().unwrap();
-    let responder = responder.into_split_keys().unwrap();
-    assert_eq!(initiator.send_key(), responder.receive_key());
-    assert_eq!(initiator.receive_key(), responder.send_key());
-    assert_ne!(initiator.send_key(), initiator.receive_key());
-    assert_eq!(initiator.handshake_hash(), responder.handshake_hash());
+    assert_finished_pair(initiator, responder, &initiator_static, &responder_static);
 }
 
 #[test]
@@ -537,4 +524,28 @@ fn generated_keys_differ_and_debug_hides_secrets() {
         SplitKeys::from_keys([0xab; 32], [0xab; 32], [0; 32])
     );
     assert!(!shown.contains("171, 171"), "{shown}");
+}
+
+/// Both sides of a finished handshake agree: each learned the other's static
+/// key, their split keys mirror each other, and their hashes match.
+fn assert_finished_pair(
+    initiator: Handshake,
+    responder: Handshake,
+    initiator_static: &StaticKeypair,
+    responder_static: &StaticKeypair,
+) {
+    assert_eq!(
+        initiator.remote_static(),
+        Some(responder_static.public_key())
+    );
+    assert_eq!(
+        responder.remote_static(),
+        Some(initiator_static.public_key())
+    );
+    assert_eq!(initiator.handshake_hash(), responder.handshake_hash());
+    let initiator = initiator.into_split_keys().unwrap();
+    let responder = responder.into_split_keys().unwrap();
+    assert_eq!(initiator.send_key(), responder.receive_key());
+    assert_eq!(initiator.receive_key(), responder.send_key());
+    assert_ne!(initiator.send_key(), initiator.receive_key());
 }

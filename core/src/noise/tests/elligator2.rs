@@ -29,21 +29,7 @@ fn handshakes_succeed_for_many_seeds() {
             }
             assert_eq!(read(reader, &message), Ok(payload.to_vec()), "seed {seed}");
         }
-        assert_eq!(
-            initiator.remote_static(),
-            Some(responder_static.public_key())
-        );
-        assert_eq!(
-            responder.remote_static(),
-            Some(initiator_static.public_key())
-        );
-        assert_eq!(initiator.handshake_hash(), responder.handshake_hash());
-        let (initiator, responder) = (
-            initiator.into_split_keys().unwrap(),
-            responder.into_split_keys().unwrap(),
-        );
-        assert_eq!(initiator.send_key(), responder.receive_key());
-        assert_eq!(initiator.receive_key(), responder.send_key());
+        super::assert_finished_pair(initiator, responder, &initiator_static, &responder_static);
     }
 }
 
