@@ -55,12 +55,14 @@ extern crate std;
 
 mod aead;
 mod codec;
+pub mod connection;
 mod consequence;
 pub mod fuzz_harness;
 pub mod identity;
 pub mod message;
 pub mod noise;
 pub mod packet;
+pub mod testing;
 pub mod time;
 pub mod wire;
 

@@ -433,6 +433,52 @@ impl Handshake {
         self.progress.symmetric.handshake_hash()
     }
 
+    /// A 32-byte secret for `label`, derived from the chaining key as it is
+    /// now, or `None` before the first Diffie-Hellman result is mixed in
+    /// (until then the chaining key is public).
+    ///
+    /// Both sides get the same value between the same two messages, and no
+    /// one without an ephemeral secret can compute it. veil derives its
+    /// garbage terminators this way after message 2. The handshake itself is
+    /// not changed; `label` must not be empty.
+    ///
+    /// ```
+    /// use veil_core::noise::{Ephemeral, Handshake, StaticKeypair};
+    /// let keys = |n| (StaticKeypair::from_secret_bytes([n; 32]), Ephemeral::from_secret_bytes([n + 1; 32]));
+    /// let ((s1, e1), (s2, e2)) = (keys(1), keys(3));
+    /// let (mut initiator, mut responder) = (Handshake::initiator(s1, e1, b""), Handshake::responder(s2, e2, b""));
+    /// assert!(initiator.export_secret(b"label").is_none());
+    ///
+    /// let mut buf = [0u8; 256];
+    /// let len = initiator.write_message(&[], &mut buf).unwrap();
+    /// responder.read_message(&buf[..len], &mut []).unwrap();
+    /// let len = responder.write_message(&[], &mut buf).unwrap();
+    /// initiator.read_message(&buf[..len], &mut []).unwrap();
+    /// let secret = initiator.export_secret(b"label").unwrap();
+    /// assert_eq!(*secret, *responder.export_secret(b"label").unwrap());
+    /// assert_ne!(*secret, *initiator.export_secret(b"other").unwrap());
+    /// ```
+    #[must_use]
+    pub fn export_secret(&self, label: &[u8]) -> Option<Zeroizing<[u8; HASH_LEN]>> {
+        assert!(!label.is_empty(), "an export label must not be empty");
+        let symmetric = &self.progress.symmetric;
+        symmetric.has_key().then(|| symmetric.export(label))
+    }
+
+    /// This side's static public key (the key an identity proof signs).
+    ///
+    /// ```
+    /// use veil_core::noise::{Ephemeral, Handshake, StaticKeypair};
+    /// let statics = StaticKeypair::from_secret_bytes([1; 32]);
+    /// let public = statics.public_key();
+    /// let handshake = Handshake::initiator(statics, Ephemeral::from_secret_bytes([2; 32]), b"");
+    /// assert_eq!(handshake.local_static_public(), public);
+    /// ```
+    #[must_use]
+    pub fn local_static_public(&self) -> [u8; DH_LEN] {
+        self.local_static.public_key()
+    }
+
     /// The peer's static public key, once the message carrying it has been
     /// read (the second for the initiator, the third for the responder).
     /// Having read it means the peer proved it holds the matching secret.

@@ -90,6 +90,20 @@ impl SymmetricState {
         Ok(len)
     }
 
+    /// A secret for `label` from the current chaining key:
+    /// `HKDF-Expand(HKDF-Extract(ck, ""), label)`. Split uses the same
+    /// extract with empty info, so a non-empty label never yields a split
+    /// key; nothing is mixed into the handshake.
+    pub(super) fn export(&self, label: &[u8]) -> Zeroizing<[u8; HASH_LEN]> {
+        let mut out = Zeroizing::new([0u8; HASH_LEN]);
+        let Ok(()) =
+            Hkdf::<Sha256>::new(Some(&self.chaining_key[..]), &[]).expand(label, &mut out[..])
+        else {
+            unreachable!("32 bytes is far below HKDF-SHA256's limit")
+        };
+        out
+    }
+
     /// `Split()`: the initiator's sending key, then the responder's.
     pub(super) fn split(&self) -> [Zeroizing<[u8; KEY_LEN]>; 2] {
         hkdf_pair(&self.chaining_key, &[])

@@ -1,0 +1,370 @@
+//! The encrypted transport: the Noise handshake of [`setup`], then
+//! BIP324-style packets whose contents are described in [`contents`], with
+//! session rekeys ([`rekey`]).
+
+pub(crate) mod contents;
+mod reader;
+pub(crate) mod rekey;
+pub(crate) mod setup;
+
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+use rand_core::{CryptoRng, RngCore};
+use x25519_dalek::StaticSecret;
+use zeroize::Zeroizing;
+
+use self::contents::{Contents, Control};
+use self::reader::PacketReader;
+use self::setup::{Setup, Step};
+use super::outbox::Outbox;
+use super::CloseReason;
+use crate::identity::{Identity, PeerId};
+use crate::message::Message;
+use crate::packet::{packet_len, Header, ReceiveCipher, SendCipher, HEADER_LEN, LENGTH_FIELD_LEN};
+use crate::time::Instant;
+use crate::wire::{EncodeError, WireConfig};
+
+/// Largest packet contents accepted before the handshake completes: a
+/// `version` with the longest user agent fits with room to spare.
+pub(crate) const HANDSHAKE_MAX_CONTENTS: usize = 1024;
+
+/// Where the channel's own key exchange stands.
+enum RekeyState {
+    Idle,
+    /// This side sent `rekey_init` and waits for `rekey_ack`.
+    Initiated {
+        secret: StaticSecret,
+        since: Instant,
+    },
+    /// This side answered with `rekey_ack` and sends under the new key; its
+    /// receiving side switches when `rekey_done` arrives.
+    AwaitingDone {
+        receive: Box<ReceiveCipher>,
+        since: Instant,
+    },
+}
+
+/// What one read of the encrypted stream produced.
+pub(crate) enum Received {
+    /// The handshake finished: the peer proved this identity.
+    Ready(PeerId),
+    /// A message from the peer.
+    Message(Message),
+    /// A message of unknown type, skipped.
+    Skipped,
+    /// A decoy packet, dropped.
+    Decoy,
+    /// A session rekey finished in both directions.
+    Rekeyed,
+}
+
+/// One side of an encrypted connection.
+pub(crate) struct Encrypted {
+    initiator: bool,
+    setup: Option<Box<Setup>>,
+    send: Option<SendCipher>,
+    /// Own garbage: the associated data of the first packet sent.
+    send_aad: Option<Vec<u8>>,
+    receive: Option<ReceiveCipher>,
+    /// The peer's garbage, once found: associated data of its first packet.
+    receive_aad: Option<Vec<u8>>,
+    receiving: bool,
+    reader: PacketReader,
+    chain: Option<Zeroizing<[u8; 32]>>,
+    rekey: RekeyState,
+    bytes_since_rekey: u64,
+}
+
+impl Encrypted {
+    /// The dialling side; its first flight goes to `out` at once.
+    pub(crate) fn initiator<R: RngCore + CryptoRng>(
+        identity: Identity,
+        expected: Option<PeerId>,
+        max_garbage: usize,
+        rng: &mut R,
+        out: &mut Outbox,
+    ) -> Encrypted {
+        let setup = Setup::initiator(identity, expected, max_garbage, rng, out);
+        Encrypted::new(true, setup)
+    }
+
+    /// The answering side.
+    pub(crate) fn responder<R: RngCore + CryptoRng>(
+        identity: Identity,
+        expected: Option<PeerId>,
+        max_garbage: usize,
+        rng: &mut R,
+    ) -> Encrypted {
+        Encrypted::new(
+            false,
+            Setup::responder(identity, expected, max_garbage, rng),
+        )
+    }
+
+    fn new(initiator: bool, setup: Setup) -> Encrypted {
+        Encrypted {
+            initiator,
+            setup: Some(Box::new(setup)),
+            send: None,
+            send_aad: None,
+            receive: None,
+            receive_aad: None,
+            receiving: false,
+            reader: PacketReader::default(),
+            chain: None,
+            rekey: RekeyState::Idle,
+            bytes_since_rekey: 0,
+        }
+    }
+
+    /// Whether packets can be sent.
+    pub(crate) fn can_send(&self) -> bool {
+        self.send.is_some()
+    }
+
+    /// Raises the receive limit once the handshake completed.
+    pub(crate) fn set_max_contents_len(&mut self, max: usize) {
+        if let Some(receive) = &mut self.receive {
+            receive.set_max_contents_len(max);
+        }
+    }
+
+    /// Bytes sent under the current key.
+    pub(crate) fn bytes_since_rekey(&self) -> u64 {
+        self.bytes_since_rekey
+    }
+
+    /// When the rekey in progress started, if one is.
+    pub(crate) fn rekey_started(&self) -> Option<Instant> {
+        match self.rekey {
+            RekeyState::Idle => None,
+            RekeyState::Initiated { since, .. } | RekeyState::AwaitingDone { since, .. } => {
+                Some(since)
+            }
+        }
+    }
+
+    /// Heap bytes held by buffers (for memory accounting).
+    pub(crate) fn buffer_capacity(&self) -> usize {
+        self.reader.capacity()
+            + self.send_aad.as_ref().map_or(0, Vec::capacity)
+            + self.receive_aad.as_ref().map_or(0, Vec::capacity)
+    }
+
+    /// Consumes input until something happens or the input runs out.
+    pub(crate) fn read<R: RngCore + CryptoRng>(
+        &mut self,
+        input: &mut &[u8],
+        out: &mut Outbox,
+        wire: &WireConfig,
+        now: Instant,
+        rng: &mut R,
+    ) -> Result<Option<Received>, CloseReason> {
+        if let Some(setup) = &mut self.setup {
+            match setup.read(input, out)? {
+                Step::NeedMore => return Ok(None),
+                Step::Keys(keys) => {
+                    let keys = *keys;
+                    self.send = Some(keys.send);
+                    let mut receive = keys.receive;
+                    receive.set_max_contents_len(HANDSHAKE_MAX_CONTENTS);
+                    self.receive = Some(receive);
+                    self.send_aad = Some(keys.local_garbage);
+                    self.chain = Some(keys.chain);
+                    return Ok(Some(Received::Ready(keys.peer_id)));
+                }
+                Step::PeerGarbage(garbage) => {
+                    self.receive_aad = Some(garbage);
+                    self.receiving = true;
+                    if setup.is_done() {
+                        self.setup = None;
+                    }
+                }
+            }
+        }
+        if !self.receiving {
+            return Ok(None);
+        }
+        let Some(receive) = &mut self.receive else {
+            unreachable!("keys arrive before the peer's garbage")
+        };
+        let aad = self.receive_aad.as_deref().unwrap_or(&[]);
+        let Some(packet) = self
+            .reader
+            .read(input, receive, aad)
+            .map_err(CloseReason::Decrypt)?
+        else {
+            return Ok(None);
+        };
+        self.receive_aad = None;
+        if packet.header.is_decoy() {
+            return Ok(Some(Received::Decoy));
+        }
+        match contents::decode(packet.contents, wire)? {
+            Contents::Message(message) => Ok(Some(Received::Message(message))),
+            Contents::Skipped => Ok(Some(Received::Skipped)),
+            Contents::Control(control) => self.on_control(control, out, now, rng),
+        }
+    }
+
+    /// Queues `message` as one packet.
+    pub(crate) fn send_message(
+        &mut self,
+        message: &Message,
+        out: &mut Outbox,
+        wire: &WireConfig,
+    ) -> Result<(), EncodeError> {
+        let kind = message.kind();
+        message
+            .validate()
+            .map_err(|error| EncodeError::Invalid { kind, error })?;
+        let len = message.payload_len();
+        let max = wire.max_payload_for(kind);
+        if len > max as usize {
+            return Err(EncodeError::Oversize { kind, len, max });
+        }
+        let contents_len = 1 + len;
+        let id = contents::short_id(message.kind());
+        self.seal(out, contents_len, |contents| {
+            contents[0] = id;
+            let mut payload = &mut contents[1..];
+            message
+                .encode_payload(&mut payload)
+                .unwrap_or_else(|_| unreachable!("validated above, sized by payload_len"));
+        });
+        Ok(())
+    }
+
+    /// Queues one packet with arbitrary `contents` (for fuzzing and tests
+    /// that need a peer sending authenticated nonsense).
+    pub(crate) fn send_raw(&mut self, contents: &[u8], decoy: bool, out: &mut Outbox) {
+        let header = Header::DATA.with_decoy(decoy);
+        self.seal_with(out, contents.len(), header, |buf| {
+            buf.copy_from_slice(contents)
+        });
+    }
+
+    /// Starts a session rekey; false if one is already under way or the
+    /// channel is not up.
+    pub(crate) fn start_rekey<R: RngCore + CryptoRng>(
+        &mut self,
+        out: &mut Outbox,
+        now: Instant,
+        rng: &mut R,
+    ) -> bool {
+        if !matches!(self.rekey, RekeyState::Idle) || !self.can_send() || !self.receiving {
+            return false;
+        }
+        let (secret, public) = rekey::ephemeral(rng);
+        self.send_control(Control::RekeyInit(public), out);
+        self.rekey = RekeyState::Initiated { secret, since: now };
+        true
+    }
+
+    fn on_control<R: RngCore + CryptoRng>(
+        &mut self,
+        control: Control,
+        out: &mut Outbox,
+        now: Instant,
+        rng: &mut R,
+    ) -> Result<Option<Received>, CloseReason> {
+        let unexpected = |name| CloseReason::UnexpectedMessage {
+            name,
+            state: "rekeying",
+        };
+        let state = core::mem::replace(&mut self.rekey, RekeyState::Idle);
+        match (control, state) {
+            (Control::RekeyInit(_), state @ RekeyState::Initiated { .. }) if self.initiator => {
+                // Both sides started at once: the dialling side's rekey
+                // wins, and its peer answers that one.
+                self.rekey = state;
+                Ok(None)
+            }
+            (Control::RekeyInit(remote), RekeyState::Idle | RekeyState::Initiated { .. }) => {
+                let (secret, public) = rekey::ephemeral(rng);
+                let keys = self.derive(&secret, remote)?;
+                self.send_control(Control::RekeyAck(public), out);
+                self.send = Some(keys.send);
+                self.bytes_since_rekey = 0;
+                self.rekey = RekeyState::AwaitingDone {
+                    receive: Box::new(keys.receive),
+                    since: now,
+                };
+                Ok(None)
+            }
+            (Control::RekeyAck(remote), RekeyState::Initiated { secret, .. }) => {
+                let keys = self.derive(&secret, remote)?;
+                self.install_receive(keys.receive);
+                self.send_control(Control::RekeyDone, out);
+                self.send = Some(keys.send);
+                self.bytes_since_rekey = 0;
+                Ok(Some(Received::Rekeyed))
+            }
+            (Control::RekeyDone, RekeyState::AwaitingDone { receive, .. }) => {
+                self.install_receive(*receive);
+                Ok(Some(Received::Rekeyed))
+            }
+            (Control::RekeyInit(_), _) => Err(unexpected("rekey_init")),
+            (Control::RekeyAck(_), _) => Err(unexpected("rekey_ack")),
+            (Control::RekeyDone, _) => Err(unexpected("rekey_done")),
+        }
+    }
+
+    /// Derives the next keys and advances the chain.
+    fn derive(
+        &mut self,
+        secret: &StaticSecret,
+        remote: [u8; 32],
+    ) -> Result<rekey::NewKeys, CloseReason> {
+        let Some(chain) = &self.chain else {
+            unreachable!("the chain exists once the handshake finished")
+        };
+        let keys = rekey::derive(chain, secret, remote, self.initiator).ok_or(
+            CloseReason::MalformedPacket {
+                problem: "rekey key of small order",
+                id: None,
+            },
+        )?;
+        self.chain = Some(keys.chain.clone());
+        Ok(keys)
+    }
+
+    fn install_receive(&mut self, mut receive: ReceiveCipher) {
+        if let Some(old) = &self.receive {
+            receive.set_max_contents_len(old.max_contents_len());
+        }
+        self.receive = Some(receive);
+    }
+
+    fn send_control(&mut self, control: Control, out: &mut Outbox) {
+        self.seal(out, control.encoded_len(), |contents| {
+            control.encode(contents)
+        });
+    }
+
+    /// Appends one packet of `contents_len` bytes, filled in place by
+    /// `fill`, and encrypts it where it lies.
+    fn seal(&mut self, out: &mut Outbox, contents_len: usize, fill: impl FnOnce(&mut [u8])) {
+        self.seal_with(out, contents_len, Header::DATA, fill);
+    }
+
+    fn seal_with(
+        &mut self,
+        out: &mut Outbox,
+        contents_len: usize,
+        header: Header,
+        fill: impl FnOnce(&mut [u8]),
+    ) {
+        let Some(send) = &mut self.send else {
+            unreachable!("packets are sent only once the handshake finished")
+        };
+        let len = packet_len(contents_len);
+        let packet = out.append(len);
+        let offset = LENGTH_FIELD_LEN + HEADER_LEN;
+        fill(&mut packet[offset..offset + contents_len]);
+        let aad = self.send_aad.take().unwrap_or_default();
+        send.encrypt_in_place(packet, contents_len, &aad, header)
+            .unwrap_or_else(|_| unreachable!("the packet was sized for its contents"));
+        self.bytes_since_rekey = self.bytes_since_rekey.saturating_add(len as u64);
+    }
+}

@@ -1,0 +1,265 @@
+//! The version handshake: `version` and `verack` in the seed's order, and
+//! the rules a peer's `version` must pass.
+
+use alloc::boxed::Box;
+
+use super::{CloseReason, Connection, ConnectionState, Event, HandshakeInfo, LocalVersion};
+use super::{Transport, TransportKind};
+use crate::identity::PeerId;
+use crate::message::{Message, Version};
+use crate::time::Instant;
+
+/// Largest payload accepted before the handshake completes (plaintext
+/// transport); a `version` with the longest user agent fits.
+pub(super) const HANDSHAKE_MAX_PAYLOAD: u32 = 1024;
+
+/// The exchange's progress; dropped once connected.
+pub(super) struct VersionExchange {
+    best_block_hash: [u8; 32],
+    best_block_height: u64,
+    version_sent: bool,
+    /// The peer's `version`, once it passed every check.
+    remote: Option<Version>,
+    /// The peer's `version` while the caller checks its nonce.
+    awaiting_nonce_check: Option<Version>,
+    verack_received: bool,
+    pub(super) peer_id: Option<PeerId>,
+    /// Bytes received so far.
+    pub(super) bytes_received: usize,
+}
+
+impl VersionExchange {
+    pub(super) fn new(local: &LocalVersion) -> VersionExchange {
+        VersionExchange {
+            best_block_hash: local.best_block_hash,
+            best_block_height: local.best_block_height,
+            version_sent: false,
+            remote: None,
+            awaiting_nonce_check: None,
+            verack_received: false,
+            peer_id: None,
+            bytes_received: 0,
+        }
+    }
+}
+
+impl Connection {
+    /// Sets the best block announced in this side's `version`; takes effect
+    /// only if called before the version is sent (outbound: before the
+    /// Noise handshake completes; inbound: before the peer's version
+    /// arrives).
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use rand_chacha::rand_core::SeedableRng;
+    /// # use veil_core::connection::{Connection, ConnectionConfig};
+    /// # use veil_core::{identity::Identity, Instant, UnixTime};
+    /// # let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
+    /// # let identity = Identity::generate(&mut rng);
+    /// let mut connection = Connection::outbound(Arc::new(ConnectionConfig::default()), &identity, None, Instant::ZERO, UnixTime::EPOCH, &mut rng).unwrap();
+    /// assert!(connection.set_best_block([7; 32], 1234));
+    /// ```
+    pub fn set_best_block(&mut self, hash: [u8; 32], height: u64) -> bool {
+        match &mut self.exchange {
+            Some(exchange) if !exchange.version_sent => {
+                exchange.best_block_hash = hash;
+                exchange.best_block_height = height;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Answers [`Event::CheckNonce`]: `is_local` tells whether the peer's
+    /// nonce is one this node sent on another connection (then this is a
+    /// self-connection and closes). Otherwise the handshake goes on with
+    /// the input held meanwhile. Does nothing if no check is pending.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use rand_chacha::rand_core::SeedableRng;
+    /// # use veil_core::connection::{Connection, ConnectionConfig};
+    /// # use veil_core::{identity::Identity, Instant, UnixTime};
+    /// # let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
+    /// # let identity = Identity::generate(&mut rng);
+    /// let mut connection = Connection::inbound(Arc::new(ConnectionConfig::default()), &identity, None, Instant::ZERO, UnixTime::EPOCH, &mut rng).unwrap();
+    /// connection.resolve_nonce_check(Instant::ZERO, false); // none pending: no effect
+    /// ```
+    pub fn resolve_nonce_check(&mut self, now: Instant, is_local: bool) {
+        let Some(version) = self
+            .exchange
+            .as_mut()
+            .and_then(|exchange| exchange.awaiting_nonce_check.take())
+        else {
+            return;
+        };
+        self.paused = false;
+        if is_local {
+            self.begin_close(now, CloseReason::SelfConnection);
+            return;
+        }
+        self.accept_version(now, version);
+        let held = core::mem::take(&mut self.held_input);
+        self.process_input(now, &held);
+    }
+
+    /// Queues this side's `version`.
+    pub(super) fn send_version(&mut self, now: Instant) {
+        let timestamp = self.wall_clock(now);
+        let nonce = self.local_nonce;
+        let local = &self.config.local;
+        let Some(exchange) = &mut self.exchange else {
+            return;
+        };
+        exchange.version_sent = true;
+        let version = Version {
+            protocol_version: local.protocol_version,
+            timestamp,
+            features: local.features,
+            privacy_features: local.privacy_features,
+            user_agent: local.user_agent.clone(),
+            best_block_hash: exchange.best_block_hash,
+            best_block_height: exchange.best_block_height,
+            nonce,
+        };
+        self.queue_message(&Message::Version(version))
+            .unwrap_or_else(|_| unreachable!("the configuration was validated"));
+    }
+
+    /// The encrypted channel is up: the peer proved `peer_id`.
+    pub(super) fn on_channel_ready(&mut self, now: Instant, peer_id: PeerId) {
+        if let Some(exchange) = &mut self.exchange {
+            exchange.peer_id = Some(peer_id);
+        }
+        if self.outbound {
+            self.send_version(now);
+        }
+    }
+
+    /// A message before the handshake completed.
+    pub(super) fn on_handshake_message(
+        &mut self,
+        now: Instant,
+        message: Message,
+    ) -> Result<(), CloseReason> {
+        let (has_remote, verack_received) = match &self.exchange {
+            Some(exchange) => (exchange.remote.is_some(), exchange.verack_received),
+            None => unreachable!("the exchange lives until connected"),
+        };
+        let handshaking = |name| CloseReason::UnexpectedMessage {
+            name,
+            state: "handshaking",
+        };
+        match message {
+            Message::Version(_) if has_remote => Err(handshaking("version")),
+            Message::Version(version) => {
+                self.check_version(now, &version)?;
+                if self.config.check_self_connection {
+                    self.events.push_back(Event::CheckNonce {
+                        remote_nonce: version.nonce,
+                    });
+                    if let Some(exchange) = &mut self.exchange {
+                        exchange.awaiting_nonce_check = Some(version);
+                    }
+                    self.paused = true;
+                } else {
+                    self.accept_version(now, version);
+                }
+                Ok(())
+            }
+            // The peer sends `verack` only after our `version`, and after
+            // its own `version`.
+            Message::Verack if !has_remote || verack_received => Err(handshaking("verack")),
+            Message::Verack => {
+                if let Some(exchange) = &mut self.exchange {
+                    exchange.verack_received = true;
+                }
+                self.complete(now);
+                Ok(())
+            }
+            other => Err(handshaking(other.kind().name())),
+        }
+    }
+
+    /// The rules of the seed and of this node's configuration.
+    fn check_version(&self, now: Instant, version: &Version) -> Result<(), CloseReason> {
+        let config = &self.config;
+        if version.protocol_version < config.min_protocol_version {
+            return Err(CloseReason::IncompatibleVersion {
+                remote: version.protocol_version,
+                min: config.min_protocol_version,
+            });
+        }
+        let missing = config.required_features & !version.features;
+        let missing_privacy = config.required_privacy_features & !version.privacy_features;
+        if missing != 0 || missing_privacy != 0 {
+            return Err(CloseReason::MissingFeatures {
+                features: missing,
+                privacy_features: missing_privacy,
+            });
+        }
+        let skew = version.timestamp.abs_diff(self.wall_clock(now));
+        if skew > config.max_clock_skew {
+            return Err(CloseReason::ClockSkew {
+                skew,
+                max: config.max_clock_skew,
+            });
+        }
+        if version.nonce == self.local_nonce {
+            return Err(CloseReason::SelfConnection);
+        }
+        Ok(())
+    }
+
+    /// The peer's `version` passed: answer it.
+    fn accept_version(&mut self, now: Instant, version: Version) {
+        let needs_version = !self.outbound;
+        if let Some(exchange) = &mut self.exchange {
+            exchange.remote = Some(version);
+        }
+        if needs_version {
+            self.send_version(now);
+        }
+        self.queue_message(&Message::Verack)
+            .unwrap_or_else(|_| unreachable!("verack is empty"));
+    }
+
+    /// Both `version`s checked and the peer's `verack` in: connected.
+    fn complete(&mut self, now: Instant) {
+        let Some(exchange) = self.exchange.take() else {
+            return;
+        };
+        let Some(remote) = exchange.remote else {
+            unreachable!("verack is accepted only after the peer's version")
+        };
+        let max_payload = self.config.wire.max_payload_len;
+        let transport = match &mut self.transport {
+            Transport::Plaintext(plain) => {
+                plain.set_max_payload_len(max_payload);
+                TransportKind::Plaintext
+            }
+            Transport::Encrypted(encrypted) => {
+                // Id byte, optional long-form command, payload.
+                encrypted.set_max_contents_len(max_payload as usize + 13);
+                TransportKind::Encrypted
+            }
+            Transport::Detecting { .. } | Transport::Gone => {
+                unreachable!("a handshake completes only over a transport")
+            }
+        };
+        let info = HandshakeInfo {
+            peer_id: exchange.peer_id,
+            transport,
+            features: self.config.local.features & remote.features,
+            privacy_features: self.config.local.privacy_features & remote.privacy_features,
+            remote,
+            local_nonce: self.local_nonce,
+        };
+        self.state = ConnectionState::Connected;
+        self.stats.established_at = Some(now);
+        self.next_ping = now + self.config.ping_interval;
+        self.last_rekey = now;
+        self.events
+            .push_back(Event::HandshakeComplete(Box::new(info)));
+    }
+}

@@ -1,0 +1,775 @@
+//! One peer connection, from its first byte to its close, with no I/O.
+//!
+//! A [`Connection`] is a state machine in the style of quinn-proto: the
+//! caller owns the socket, the clock and the randomness, feeds in what
+//! happens and carries out what the connection asks for.
+//!
+//! # Drive contract
+//!
+//! 1. Create it with [`Connection::outbound`] or [`Connection::inbound`]
+//!    right after the byte stream (TCP, a Tor circuit, …) is open.
+//! 2. Whenever bytes arrive, call [`Connection::handle_input`]; when the
+//!    stream ends, [`Connection::handle_eof`].
+//! 3. When the deadline from [`Connection::poll_timeout`] passes, call
+//!    [`Connection::handle_timeout`].
+//! 4. After *any* of these calls, and after [`Connection::send`],
+//!    [`Connection::close`] or [`Connection::resolve_nonce_check`]:
+//!    - drain [`Connection::poll_transmit`] into the socket until it
+//!      returns 0;
+//!    - drain [`Connection::poll_event`] until it returns `None`;
+//!    - re-read [`Connection::poll_timeout`]: it is one absolute deadline
+//!      (with its reason) and replaces any earlier one.
+//! 5. Stop once [`Event::Closed`] came out (the state is
+//!    [`ConnectionState::Closed`]); drop the socket.
+//!
+//! Every state-changing call takes `now`, a monotonic [`Instant`] that
+//! never goes backwards. Wall-clock time ([`UnixTime`]) is a separate input,
+//! used for the `version` timestamp and the clock-skew check. The same
+//! seed, configuration and inputs give the same bytes out, always.
+//!
+//! # Handshake
+//!
+//! The encrypted transport (the default) runs a Noise XX handshake with
+//! identity proofs and random garbage (see `docs/PROTOCOL.md`), then the
+//! version handshake inside the channel: the outbound side sends `version`;
+//! the inbound side checks it and answers `version` and `verack`; the
+//! outbound side checks that and answers `verack`. Both are connected once
+//! they have checked the peer's `version` and received its `verack`.
+//!
+//! # Example
+//!
+//! Two connections in one process, wired back to back:
+//!
+//! ```
+//! use std::sync::Arc;
+//! use rand_chacha::rand_core::SeedableRng;
+//! use veil_core::connection::{Connection, ConnectionConfig, ConnectionState, Event};
+//! use veil_core::identity::Identity;
+//! use veil_core::message::{Message, Ping};
+//! use veil_core::{Instant, UnixTime};
+//!
+//! let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(7);
+//! let config = Arc::new(ConnectionConfig::default());
+//! let (alice_id, bob_id) = (Identity::generate(&mut rng), Identity::generate(&mut rng));
+//! let (now, wall) = (Instant::ZERO, UnixTime::from_secs(1_700_000_000));
+//! let mut alice = Connection::outbound(config.clone(), &alice_id, Some(bob_id.peer_id()), now, wall, &mut rng).unwrap();
+//! let mut bob = Connection::inbound(config, &bob_id, None, now, wall, &mut rng).unwrap();
+//!
+//! let mut buf = vec![0u8; 64 * 1024];
+//! for _ in 0..10 {
+//!     let n = alice.poll_transmit(&mut buf);
+//!     bob.handle_input(now, &buf[..n]);
+//!     let n = bob.poll_transmit(&mut buf);
+//!     alice.handle_input(now, &buf[..n]);
+//! }
+//! assert_eq!(alice.state(), ConnectionState::Connected);
+//! assert!(matches!(alice.poll_event(), Some(Event::HandshakeComplete(info)) if info.peer_id == Some(bob_id.peer_id())));
+//!
+//! alice.send(now, Message::Ping(Ping { nonce: 1 })).unwrap();
+//! let n = alice.poll_transmit(&mut buf);
+//! bob.handle_input(now, &buf[..n]);
+//! assert!(matches!(bob.poll_event(), Some(Event::HandshakeComplete(_))));
+//! // Pings are answered by the connection itself.
+//! assert_eq!(bob.poll_event(), None);
+//! ```
+
+mod close;
+mod config;
+mod encrypted;
+mod event;
+mod handshake;
+mod liveness;
+mod outbox;
+mod plaintext;
+mod receive;
+mod stats;
+
+use alloc::boxed::Box;
+use alloc::collections::VecDeque;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use rand_chacha::rand_core::{CryptoRng, RngCore, SeedableRng};
+use rand_chacha::ChaCha20Rng;
+
+pub use close::{CloseReason, TimeoutReason};
+pub use config::{ConfigError, ConnectionConfig, LocalVersion, TransportKind};
+pub use event::{Event, HandshakeInfo};
+pub use stats::ConnectionStats;
+
+use self::encrypted::Encrypted;
+use self::handshake::VersionExchange;
+use self::outbox::Outbox;
+use self::plaintext::Plaintext;
+use crate::identity::{Identity, PeerId};
+use crate::message::{Disconnect, DisconnectReason, Message, MessageKind};
+use crate::time::{Instant, UnixTime};
+use crate::wire::EncodeError;
+
+/// Most random garbage either side may send after its first handshake
+/// message (BIP324's limit).
+pub const MAX_GARBAGE_LEN: usize = 4095;
+
+/// The least `max_handshake_bytes` that fits any valid handshake: full
+/// garbage, terminator, Noise messages and a largest `version` and
+/// `verack` on either transport.
+pub const MIN_HANDSHAKE_BYTES: usize = 6 * 1024;
+
+/// Where a connection stands.
+///
+/// # Example
+///
+/// ```
+/// use veil_core::connection::ConnectionState;
+/// assert_eq!(ConnectionState::Handshaking.as_str(), "handshaking");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ConnectionState {
+    /// Created; no byte has arrived from the peer yet.
+    Connecting,
+    /// Bytes are flowing; the handshake has not completed.
+    Handshaking,
+    /// The handshake completed: messages flow both ways.
+    Connected,
+    /// A close is under way: the `disconnect` message and what was queued
+    /// before it are draining.
+    Closing,
+    /// Finished; nothing more will happen.
+    Closed,
+}
+
+impl ConnectionState {
+    /// A stable lower-case name.
+    ///
+    /// ```
+    /// assert_eq!(veil_core::connection::ConnectionState::Closed.as_str(), "closed");
+    /// ```
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ConnectionState::Connecting => "connecting",
+            ConnectionState::Handshaking => "handshaking",
+            ConnectionState::Connected => "connected",
+            ConnectionState::Closing => "closing",
+            ConnectionState::Closed => "closed",
+        }
+    }
+}
+
+/// Why [`Connection::send`] refused a message. The message was not queued.
+///
+/// # Example
+///
+/// ```
+/// use veil_core::connection::{ConnectionState, SendError};
+/// let error = SendError::NotConnected { state: ConnectionState::Handshaking };
+/// assert_eq!(error.to_string(), "cannot send while handshaking");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SendError {
+    /// Messages can be sent only while connected.
+    NotConnected {
+        /// The state at the time.
+        state: ConnectionState,
+    },
+    /// `version`, `verack` and `disconnect` belong to the connection (use
+    /// [`Connection::close`] to disconnect).
+    Reserved {
+        /// The message's type.
+        kind: MessageKind,
+    },
+    /// The transmit queue holds `max_queued_bytes` already; drain
+    /// [`Connection::poll_transmit`] first.
+    QueueFull {
+        /// Bytes queued.
+        queued: usize,
+        /// The configured limit.
+        limit: usize,
+    },
+    /// The message breaks a limit its peer would enforce (a count, or the
+    /// size limit of its type or of the configuration).
+    Invalid(EncodeError),
+}
+
+impl core::fmt::Display for SendError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            SendError::NotConnected { state } => write!(f, "cannot send while {}", state.as_str()),
+            SendError::Reserved { kind } => {
+                write!(f, "{} is sent by the connection itself", kind.name())
+            }
+            SendError::QueueFull { queued, limit } => {
+                write!(
+                    f,
+                    "transmit queue full: {queued} bytes queued, limit {limit}"
+                )
+            }
+            SendError::Invalid(error) => write!(f, "invalid message: {error}"),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for SendError {}
+
+/// The transport under the messages.
+enum Transport {
+    /// Inbound, first bytes not seen yet: plaintext or encrypted?
+    Detecting {
+        prefix: Vec<u8>,
+        identity: Box<Identity>,
+    },
+    Plaintext(Box<Plaintext>),
+    Encrypted(Box<Encrypted>),
+    /// Closed: all transport state freed.
+    Gone,
+}
+
+/// One peer connection. See the [module documentation](self) for the drive
+/// contract and an example.
+pub struct Connection {
+    config: Arc<ConnectionConfig>,
+    outbound: bool,
+    state: ConnectionState,
+    transport: Transport,
+    expected_peer: Option<PeerId>,
+    outbox: Outbox,
+    events: VecDeque<Event>,
+    rng: ChaCha20Rng,
+    stats: ConnectionStats,
+    /// The version exchange; `None` once connected.
+    exchange: Option<Box<VersionExchange>>,
+    local_nonce: u64,
+    created: Instant,
+    /// Wall-clock time at `created`.
+    wall_at_created: UnixTime,
+    /// The keepalive ping in flight: its nonce and when it went out.
+    ping_in_flight: Option<(u64, Instant)>,
+    next_ping: Instant,
+    last_rekey: Instant,
+    /// Why the connection is closing, and until when it may drain.
+    closing: Option<(CloseReason, Instant)>,
+    /// Input held while the caller checks the peer's nonce.
+    held_input: Vec<u8>,
+    paused: bool,
+    skipped_encrypted: u64,
+}
+
+impl Connection {
+    /// An outbound (dialling) connection. Its first bytes are queued at once.
+    ///
+    /// `expected_peer` pins the identity the peer must prove (needs the
+    /// encrypted transport). `rng` seeds the connection's own generator:
+    /// the same seed and inputs give the same bytes.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use rand_chacha::rand_core::SeedableRng;
+    /// use veil_core::connection::{Connection, ConnectionConfig, ConnectionState};
+    /// use veil_core::identity::Identity;
+    /// use veil_core::{Instant, UnixTime};
+    ///
+    /// let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
+    /// let identity = Identity::generate(&mut rng);
+    /// let mut connection = Connection::outbound(
+    ///     Arc::new(ConnectionConfig::default()), &identity, None,
+    ///     Instant::ZERO, UnixTime::from_secs(1_700_000_000), &mut rng,
+    /// ).unwrap();
+    /// assert_eq!(connection.state(), ConnectionState::Connecting);
+    /// let mut buf = [0u8; 8192];
+    /// assert!(connection.poll_transmit(&mut buf) >= 32);
+    /// ```
+    pub fn outbound<R: RngCore + CryptoRng>(
+        config: Arc<ConnectionConfig>,
+        identity: &Identity,
+        expected_peer: Option<PeerId>,
+        now: Instant,
+        wall_clock: UnixTime,
+        rng: &mut R,
+    ) -> Result<Connection, ConfigError> {
+        config.validate()?;
+        let plaintext = config.outbound_transport == TransportKind::Plaintext;
+        if plaintext && expected_peer.is_some() {
+            return Err(ConfigError::PinnedPeerNeedsEncryption);
+        }
+        let mut connection = Connection::new(config, true, expected_peer, now, wall_clock, rng);
+        connection.transport = if plaintext {
+            Transport::Plaintext(Box::new(connection.new_plaintext()))
+        } else {
+            Transport::Encrypted(Box::new(Encrypted::initiator(
+                identity.clone(),
+                expected_peer,
+                connection.config.max_garbage_len,
+                &mut connection.rng,
+                &mut connection.outbox,
+            )))
+        };
+        if plaintext {
+            connection.send_version(now);
+        }
+        Ok(connection)
+    }
+
+    /// An inbound (accepted) connection. It tells a plaintext peer from an
+    /// encrypted one by its first 16 bytes; plaintext is refused unless
+    /// `accept_plaintext` is set and no peer is expected.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use rand_chacha::rand_core::SeedableRng;
+    /// use veil_core::connection::{Connection, ConnectionConfig};
+    /// use veil_core::identity::Identity;
+    /// use veil_core::{Instant, UnixTime};
+    ///
+    /// let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
+    /// let identity = Identity::generate(&mut rng);
+    /// let mut connection = Connection::inbound(
+    ///     Arc::new(ConnectionConfig::default()), &identity, None,
+    ///     Instant::ZERO, UnixTime::from_secs(1_700_000_000), &mut rng,
+    /// ).unwrap();
+    /// // The inbound side speaks only after the peer did.
+    /// assert_eq!(connection.poll_transmit(&mut [0u8; 64]), 0);
+    /// ```
+    pub fn inbound<R: RngCore + CryptoRng>(
+        config: Arc<ConnectionConfig>,
+        identity: &Identity,
+        expected_peer: Option<PeerId>,
+        now: Instant,
+        wall_clock: UnixTime,
+        rng: &mut R,
+    ) -> Result<Connection, ConfigError> {
+        config.validate()?;
+        let mut connection = Connection::new(config, false, expected_peer, now, wall_clock, rng);
+        connection.transport = Transport::Detecting {
+            prefix: Vec::new(),
+            identity: Box::new(identity.clone()),
+        };
+        Ok(connection)
+    }
+
+    fn new<R: RngCore + CryptoRng>(
+        config: Arc<ConnectionConfig>,
+        outbound: bool,
+        expected_peer: Option<PeerId>,
+        now: Instant,
+        wall_clock: UnixTime,
+        rng: &mut R,
+    ) -> Connection {
+        let mut seed = [0u8; 32];
+        rng.fill_bytes(&mut seed);
+        let mut rng = ChaCha20Rng::from_seed(seed);
+        let local_nonce = rng.next_u64();
+        Connection {
+            exchange: Some(Box::new(VersionExchange::new(&config.local))),
+            config,
+            outbound,
+            state: ConnectionState::Connecting,
+            transport: Transport::Gone,
+            expected_peer,
+            outbox: Outbox::default(),
+            events: VecDeque::new(),
+            rng,
+            stats: ConnectionStats::default(),
+            local_nonce,
+            created: now,
+            wall_at_created: wall_clock,
+            ping_in_flight: None,
+            next_ping: now,
+            last_rekey: now,
+            closing: None,
+            held_input: Vec::new(),
+            paused: false,
+            skipped_encrypted: 0,
+        }
+    }
+
+    fn new_plaintext(&self) -> Plaintext {
+        Plaintext::new(self.config.wire, handshake::HANDSHAKE_MAX_PAYLOAD)
+    }
+
+    /// Where the connection stands.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use rand_chacha::rand_core::SeedableRng;
+    /// # use veil_core::connection::{Connection, ConnectionConfig, ConnectionState};
+    /// # use veil_core::{identity::Identity, message::DisconnectReason, Instant, UnixTime};
+    /// # let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
+    /// # let identity = Identity::generate(&mut rng);
+    /// let mut connection = Connection::outbound(Arc::new(ConnectionConfig::default()), &identity, None, Instant::ZERO, UnixTime::EPOCH, &mut rng).unwrap();
+    /// connection.close(Instant::ZERO, DisconnectReason::Shutdown);
+    /// // Nothing can be sent before the Noise handshake: closed at once.
+    /// assert_eq!(connection.state(), ConnectionState::Closed);
+    /// ```
+    #[must_use]
+    pub fn state(&self) -> ConnectionState {
+        self.state
+    }
+
+    /// Whether this side dialled.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use rand_chacha::rand_core::SeedableRng;
+    /// # use veil_core::connection::{Connection, ConnectionConfig};
+    /// # use veil_core::{identity::Identity, Instant, UnixTime};
+    /// # let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
+    /// # let identity = Identity::generate(&mut rng);
+    /// let connection = Connection::inbound(Arc::new(ConnectionConfig::default()), &identity, None, Instant::ZERO, UnixTime::EPOCH, &mut rng).unwrap();
+    /// assert!(!connection.is_outbound());
+    /// ```
+    #[must_use]
+    pub fn is_outbound(&self) -> bool {
+        self.outbound
+    }
+
+    /// The nonce this side puts in its `version`: the caller records it in
+    /// the set its self-connection check consults.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use rand_chacha::rand_core::SeedableRng;
+    /// # use veil_core::connection::{Connection, ConnectionConfig};
+    /// # use veil_core::{identity::Identity, Instant, UnixTime};
+    /// # let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
+    /// # let identity = Identity::generate(&mut rng);
+    /// let connection = Connection::outbound(Arc::new(ConnectionConfig::default()), &identity, None, Instant::ZERO, UnixTime::EPOCH, &mut rng).unwrap();
+    /// let mut our_nonces = std::collections::BTreeSet::new();
+    /// our_nonces.insert(connection.local_nonce());
+    /// ```
+    #[must_use]
+    pub fn local_nonce(&self) -> u64 {
+        self.local_nonce
+    }
+
+    /// The transport in use; `None` while an inbound connection has not yet
+    /// seen enough bytes to tell.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use rand_chacha::rand_core::SeedableRng;
+    /// # use veil_core::connection::{Connection, ConnectionConfig, TransportKind};
+    /// # use veil_core::{identity::Identity, Instant, UnixTime};
+    /// # let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
+    /// # let identity = Identity::generate(&mut rng);
+    /// let connection = Connection::outbound(Arc::new(ConnectionConfig::default()), &identity, None, Instant::ZERO, UnixTime::EPOCH, &mut rng).unwrap();
+    /// assert_eq!(connection.transport_kind(), Some(TransportKind::Encrypted));
+    /// ```
+    #[must_use]
+    pub fn transport_kind(&self) -> Option<TransportKind> {
+        match &self.transport {
+            Transport::Plaintext(_) => Some(TransportKind::Plaintext),
+            Transport::Encrypted(_) => Some(TransportKind::Encrypted),
+            Transport::Detecting { .. } | Transport::Gone => None,
+        }
+    }
+
+    /// Counters and round-trip times.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use rand_chacha::rand_core::SeedableRng;
+    /// # use veil_core::connection::{Connection, ConnectionConfig};
+    /// # use veil_core::{identity::Identity, Instant, UnixTime};
+    /// # let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
+    /// # let identity = Identity::generate(&mut rng);
+    /// let connection = Connection::inbound(Arc::new(ConnectionConfig::default()), &identity, None, Instant::ZERO, UnixTime::EPOCH, &mut rng).unwrap();
+    /// assert_eq!(connection.stats().messages_received, 0);
+    /// ```
+    #[must_use]
+    pub fn stats(&self) -> ConnectionStats {
+        let mut stats = self.stats;
+        stats.messages_skipped = self.skipped_encrypted
+            + match &self.transport {
+                Transport::Plaintext(plain) => plain.skipped_frames(),
+                _ => 0,
+            };
+        stats
+    }
+
+    /// Heap bytes this connection holds in buffers (transmit queue, partial
+    /// input, handshake state), for memory accounting.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use rand_chacha::rand_core::SeedableRng;
+    /// # use veil_core::connection::{Connection, ConnectionConfig};
+    /// # use veil_core::{identity::Identity, Instant, UnixTime};
+    /// # let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
+    /// # let identity = Identity::generate(&mut rng);
+    /// let connection = Connection::inbound(Arc::new(ConnectionConfig::default()), &identity, None, Instant::ZERO, UnixTime::EPOCH, &mut rng).unwrap();
+    /// assert!(connection.buffered_bytes() < 1024);
+    /// ```
+    #[must_use]
+    pub fn buffered_bytes(&self) -> usize {
+        let transport = match &self.transport {
+            Transport::Detecting { prefix, .. } => prefix.capacity(),
+            Transport::Plaintext(plain) => plain.buffer_capacity(),
+            Transport::Encrypted(encrypted) => encrypted.buffer_capacity(),
+            Transport::Gone => 0,
+        };
+        transport + self.outbox.capacity() + self.held_input.capacity()
+    }
+
+    /// Bytes waiting in the transmit queue.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use rand_chacha::rand_core::SeedableRng;
+    /// # use veil_core::connection::{Connection, ConnectionConfig};
+    /// # use veil_core::{identity::Identity, Instant, UnixTime};
+    /// # let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
+    /// # let identity = Identity::generate(&mut rng);
+    /// let connection = Connection::inbound(Arc::new(ConnectionConfig::default()), &identity, None, Instant::ZERO, UnixTime::EPOCH, &mut rng).unwrap();
+    /// assert_eq!(connection.queued_bytes(), 0);
+    /// ```
+    #[must_use]
+    pub fn queued_bytes(&self) -> usize {
+        self.outbox.len()
+    }
+
+    /// Queues a message for the peer. Only while connected; `version`,
+    /// `verack` and `disconnect` are the connection's own.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use rand_chacha::rand_core::SeedableRng;
+    /// # use veil_core::connection::{Connection, ConnectionConfig, SendError, ConnectionState};
+    /// # use veil_core::{identity::Identity, message::Message, Instant, UnixTime};
+    /// # let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
+    /// # let identity = Identity::generate(&mut rng);
+    /// let mut connection = Connection::outbound(Arc::new(ConnectionConfig::default()), &identity, None, Instant::ZERO, UnixTime::EPOCH, &mut rng).unwrap();
+    /// assert_eq!(
+    ///     connection.send(Instant::ZERO, Message::GetAddr),
+    ///     Err(SendError::NotConnected { state: ConnectionState::Connecting })
+    /// );
+    /// ```
+    pub fn send(&mut self, now: Instant, message: Message) -> Result<(), SendError> {
+        if self.state != ConnectionState::Connected {
+            return Err(SendError::NotConnected { state: self.state });
+        }
+        let kind = message.kind();
+        if matches!(
+            kind,
+            MessageKind::Version | MessageKind::Verack | MessageKind::Disconnect
+        ) {
+            return Err(SendError::Reserved { kind });
+        }
+        let limit = self.config.max_queued_bytes;
+        if self.outbox.len() >= limit {
+            return Err(SendError::QueueFull {
+                queued: self.outbox.len(),
+                limit,
+            });
+        }
+        self.queue_message(&message).map_err(SendError::Invalid)?;
+        self.maybe_rekey_for_volume(now);
+        Ok(())
+    }
+
+    /// Starts a graceful close: a `disconnect` with `reason` is queued after
+    /// everything already queued, and the connection is
+    /// [`ConnectionState::Closing`] until [`Connection::poll_transmit`] has
+    /// drained it (or `close_linger` passes). Closes at once when nothing
+    /// can be sent yet. Does nothing if already closing.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use rand_chacha::rand_core::SeedableRng;
+    /// # use veil_core::connection::{Connection, ConnectionConfig, ConnectionState, Event, CloseReason};
+    /// # use veil_core::{identity::Identity, message::DisconnectReason, Instant, UnixTime};
+    /// # let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
+    /// # let identity = Identity::generate(&mut rng);
+    /// let mut connection = Connection::inbound(Arc::new(ConnectionConfig::default()), &identity, None, Instant::ZERO, UnixTime::EPOCH, &mut rng).unwrap();
+    /// connection.close(Instant::ZERO, DisconnectReason::Shutdown);
+    /// assert_eq!(
+    ///     connection.poll_event(),
+    ///     Some(Event::Closed { reason: CloseReason::Local(DisconnectReason::Shutdown), unsent_bytes: 0 })
+    /// );
+    /// ```
+    pub fn close(&mut self, now: Instant, reason: DisconnectReason) {
+        self.begin_close(now, CloseReason::Local(reason));
+    }
+
+    /// Reports that the byte stream ended (EOF or a socket error). A
+    /// closing connection finishes its close; any other closes with
+    /// [`CloseReason::TransportEnded`].
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use rand_chacha::rand_core::SeedableRng;
+    /// # use veil_core::connection::{Connection, ConnectionConfig, ConnectionState};
+    /// # use veil_core::{identity::Identity, Instant, UnixTime};
+    /// # let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
+    /// # let identity = Identity::generate(&mut rng);
+    /// let mut connection = Connection::inbound(Arc::new(ConnectionConfig::default()), &identity, None, Instant::ZERO, UnixTime::EPOCH, &mut rng).unwrap();
+    /// connection.handle_eof(Instant::ZERO);
+    /// assert_eq!(connection.state(), ConnectionState::Closed);
+    /// ```
+    pub fn handle_eof(&mut self, _now: Instant) {
+        match self.closing.take() {
+            Some((reason, _)) => self.finish_close(reason),
+            None if self.state != ConnectionState::Closed => {
+                self.finish_close(CloseReason::TransportEnded);
+            }
+            None => {}
+        }
+    }
+
+    /// Copies queued bytes into `buf`; returns how many (0 when nothing is
+    /// queued). Call until it returns 0 after every input.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use rand_chacha::rand_core::SeedableRng;
+    /// # use veil_core::connection::{Connection, ConnectionConfig};
+    /// # use veil_core::{identity::Identity, Instant, UnixTime};
+    /// # let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
+    /// # let identity = Identity::generate(&mut rng);
+    /// let mut connection = Connection::outbound(Arc::new(ConnectionConfig::default()), &identity, None, Instant::ZERO, UnixTime::EPOCH, &mut rng).unwrap();
+    /// let mut first_flight = Vec::new();
+    /// let mut buf = [0u8; 100];
+    /// loop {
+    ///     let n = connection.poll_transmit(&mut buf);
+    ///     if n == 0 { break; }
+    ///     first_flight.extend_from_slice(&buf[..n]);
+    /// }
+    /// assert!((32..=32 + 4095).contains(&first_flight.len()));
+    /// ```
+    #[must_use]
+    pub fn poll_transmit(&mut self, buf: &mut [u8]) -> usize {
+        let n = self.outbox.pop_into(buf);
+        self.stats.bytes_sent += n as u64;
+        if self.outbox.is_empty() && self.state == ConnectionState::Closing {
+            if let Some((reason, _)) = self.closing.take() {
+                self.finish_close(reason);
+            }
+        }
+        n
+    }
+
+    /// The next event, if any. Call until `None` after every input.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use rand_chacha::rand_core::SeedableRng;
+    /// # use veil_core::connection::{Connection, ConnectionConfig};
+    /// # use veil_core::{identity::Identity, Instant, UnixTime};
+    /// # let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
+    /// # let identity = Identity::generate(&mut rng);
+    /// let mut connection = Connection::inbound(Arc::new(ConnectionConfig::default()), &identity, None, Instant::ZERO, UnixTime::EPOCH, &mut rng).unwrap();
+    /// assert_eq!(connection.poll_event(), None);
+    /// ```
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// Queues one encrypted packet with arbitrary contents, bypassing every
+    /// check: a peer sending authenticated nonsense, for fuzzing and
+    /// tests. Does nothing unless the encrypted channel can send.
+    #[doc(hidden)]
+    pub fn queue_raw_packet_for_testing(&mut self, contents: &[u8], decoy: bool) {
+        if let Transport::Encrypted(encrypted) = &mut self.transport {
+            if encrypted.can_send() {
+                encrypted.send_raw(contents, decoy, &mut self.outbox);
+            }
+        }
+    }
+
+    /// Queues a message on whichever transport is up.
+    fn queue_message(&mut self, message: &Message) -> Result<(), EncodeError> {
+        match &mut self.transport {
+            Transport::Plaintext(plain) => plain.send_message(message, &mut self.outbox)?,
+            Transport::Encrypted(encrypted) => {
+                encrypted.send_message(message, &mut self.outbox, &self.config.wire)?;
+            }
+            Transport::Detecting { .. } | Transport::Gone => {
+                unreachable!("messages are queued only once a transport is up")
+            }
+        }
+        self.stats.messages_sent += 1;
+        Ok(())
+    }
+
+    /// Whether a message could be sent now.
+    fn can_send(&self) -> bool {
+        match &self.transport {
+            Transport::Plaintext(_) => true,
+            Transport::Encrypted(encrypted) => encrypted.can_send(),
+            Transport::Detecting { .. } | Transport::Gone => false,
+        }
+    }
+
+    /// Closes for `reason`: gracefully (a `disconnect`, then drain) when a
+    /// message can still be sent, at once otherwise.
+    fn begin_close(&mut self, now: Instant, reason: CloseReason) {
+        if matches!(
+            self.state,
+            ConnectionState::Closing | ConnectionState::Closed
+        ) {
+            return;
+        }
+        let peer_left = matches!(reason, CloseReason::Remote(_) | CloseReason::TransportEnded);
+        if peer_left || !self.can_send() {
+            self.finish_close(reason);
+            return;
+        }
+        let goodbye = Message::Disconnect(Disconnect {
+            reason: reason.disconnect_reason(),
+            text: alloc::string::String::new(),
+        });
+        if self.queue_message(&goodbye).is_err() {
+            self.finish_close(reason);
+            return;
+        }
+        self.state = ConnectionState::Closing;
+        self.closing = Some((reason, now + self.config.close_linger));
+    }
+
+    /// Enters [`ConnectionState::Closed`], frees the transport and reports
+    /// the close.
+    fn finish_close(&mut self, reason: CloseReason) {
+        let unsent_bytes = self.outbox.clear();
+        self.state = ConnectionState::Closed;
+        self.transport = Transport::Gone;
+        self.exchange = None;
+        self.closing = None;
+        self.held_input = Vec::new();
+        self.ping_in_flight = None;
+        self.events.push_back(Event::Closed {
+            reason,
+            unsent_bytes,
+        });
+    }
+
+    /// Starts a session rekey when enough bytes went out under one key.
+    fn maybe_rekey_for_volume(&mut self, now: Instant) {
+        if let Transport::Encrypted(encrypted) = &mut self.transport {
+            if encrypted.bytes_since_rekey() >= self.config.rekey_after_bytes {
+                encrypted.start_rekey(&mut self.outbox, now, &mut self.rng);
+            }
+        }
+    }
+
+    /// Wall-clock time now, from the time given at creation.
+    fn wall_clock(&self, now: Instant) -> UnixTime {
+        let elapsed = now.saturating_duration_since(self.created);
+        UnixTime::from_secs(
+            self.wall_at_created
+                .as_secs()
+                .saturating_add(elapsed.as_secs()),
+        )
+    }
+}
+
+impl core::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Connection")
+            .field("outbound", &self.outbound)
+            .field("state", &self.state)
+            .field("transport", &self.transport_kind())
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
+    }
+}
