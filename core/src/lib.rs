@@ -6,8 +6,10 @@
 //! that and passes time in explicitly. The same inputs always give the same
 //! bytes out.
 //!
-//! This release holds the wire layer every other part stands on:
-//!
+//! - [`connection`]: one peer connection from its first byte to its close
+//!   (encrypted Noise XX handshake with Ed25519 identities, or plaintext
+//!   frames; version handshake, keepalive, timeouts, session rekey), with
+//!   [`testing::Pair`] to run two of them on a virtual clock;
 //! - [`wire`]: the frame codec (20-byte header, SHA-256d checksum, streaming
 //!   decoder with per-command size limits checked before any buffer grows);
 //! - [`identity`]: Ed25519 node identities (the public key is the peer id)
@@ -20,7 +22,8 @@
 //!   authenticates both sides and agrees on the packet layer's keys;
 //! - [`time`]: monotonic [`Instant`]/[`Duration`] in milliseconds and
 //!   wall-clock [`UnixTime`] as a separate input;
-//! - [`Consequence`]: what a rejection means for the connection and the peer.
+//! - [`Consequence`]: what a rejection means for the connection and the peer;
+//! - [`testing`]: an in-process pair of connections for tests.
 //!
 //! # Example
 //!

@@ -446,3 +446,22 @@ fn code_and_id_tables_match_the_code() {
     assert_eq!(rows.len(), 2);
     assert_eq!(InvKind::from_u32(3), InvKind::Other(3));
 }
+
+#[test]
+fn packet_id_table_matches_the_code() {
+    use veil_core::connection::layout::packet_message_id;
+    let rows = marked_table("packet-ids");
+    assert_eq!(rows.len(), MessageKind::ALL.len());
+    for row in rows {
+        let kind = MessageKind::from_name(&row[1]).unwrap_or_else(|| panic!("unknown {row:?}"));
+        assert_eq!(u64::from(packet_message_id(kind)), number(&row[0]), "{row:?}");
+    }
+}
+
+#[test]
+fn handshake_length_table_matches_the_code() {
+    use veil_core::connection::layout::{MSG1_LEN, MSG2_LEN, MSG3_LEN};
+    let rows = marked_table("handshake-lengths");
+    let lengths: Vec<u64> = rows.iter().map(|row| number(&row[3])).collect();
+    assert_eq!(lengths, [MSG1_LEN, MSG2_LEN, MSG3_LEN].map(|len| len as u64));
+}

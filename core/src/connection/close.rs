@@ -212,9 +212,11 @@ impl CloseReason {
             CloseReason::Identity(error) => error.consequence(),
             CloseReason::MalformedPayload { .. }
             | CloseReason::MalformedPacket { .. }
-            | CloseReason::UnexpectedMessage { .. }
-            | CloseReason::HandshakeTooLarge { .. } => Consequence::Discourage,
-            CloseReason::Local(_)
+            | CloseReason::UnexpectedMessage { .. } => Consequence::Discourage,
+            // Counted before anything is authenticated: anyone on the path
+            // could inflate it, so it does not punish the peer.
+            CloseReason::HandshakeTooLarge { .. }
+            | CloseReason::Local(_)
             | CloseReason::Remote(_)
             | CloseReason::TransportEnded
             | CloseReason::TimedOut(_)

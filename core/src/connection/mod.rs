@@ -105,6 +105,33 @@ use crate::message::{Disconnect, DisconnectReason, Message, MessageKind};
 use crate::time::{Instant, UnixTime};
 use crate::wire::EncodeError;
 
+/// The encrypted handshake's fixed sizes and labels (`docs/PROTOCOL.md`
+/// section 8), for independent implementations and tests.
+///
+/// # Example
+///
+/// ```
+/// use veil_core::connection::layout;
+/// assert_eq!(layout::MSG2_LEN, 193);
+/// assert_eq!(layout::packet_message_id(veil_core::message::MessageKind::Ping), 3);
+/// ```
+pub mod layout {
+    pub use super::encrypted::setup::{
+        MSG1_LEN, MSG2_LEN, MSG3_LEN, PAYLOAD_FORMAT, PAYLOAD_LEN, PROLOGUE, TERMINATOR_LEN,
+    };
+
+    /// The one-byte id of `kind` in encrypted packet contents.
+    ///
+    /// ```
+    /// use veil_core::message::MessageKind;
+    /// assert_eq!(veil_core::connection::layout::packet_message_id(MessageKind::Version), 1);
+    /// ```
+    #[must_use]
+    pub fn packet_message_id(kind: crate::message::MessageKind) -> u8 {
+        super::encrypted::contents::short_id(kind)
+    }
+}
+
 /// Most random garbage either side may send after its first handshake
 /// message (BIP324's limit).
 pub const MAX_GARBAGE_LEN: usize = 4095;

@@ -27,19 +27,47 @@ use crate::noise::{Ephemeral, Handshake, Role, StaticKeypair, DH_LEN, TAG_LEN};
 use crate::packet::{ciphers_from_noise, ReceiveCipher, SendCipher};
 
 /// Both sides mix this into the Noise handshake.
-pub(crate) const PROLOGUE: &[u8] = b"veil/v1";
+///
+/// ```
+/// assert_eq!(veil_core::connection::layout::PROLOGUE, b"veil/v1");
+/// ```
+pub const PROLOGUE: &[u8] = b"veil/v1";
 /// The first byte of a handshake payload: its format.
-pub(crate) const PAYLOAD_FORMAT: u8 = 1;
+///
+/// ```
+/// assert_eq!(veil_core::connection::layout::PAYLOAD_FORMAT, 1);
+/// ```
+pub const PAYLOAD_FORMAT: u8 = 1;
 /// Handshake payload: the format byte, then the identity proof.
-pub(crate) const PAYLOAD_LEN: usize = 1 + PROOF_LEN;
+///
+/// ```
+/// assert_eq!(veil_core::connection::layout::PAYLOAD_LEN, 97);
+/// ```
+pub const PAYLOAD_LEN: usize = 1 + PROOF_LEN;
 /// Message 1: the initiator's ephemeral key.
-pub(crate) const MSG1_LEN: usize = DH_LEN;
+///
+/// ```
+/// assert_eq!(veil_core::connection::layout::MSG1_LEN, 32);
+/// ```
+pub const MSG1_LEN: usize = DH_LEN;
 /// Message 2: ephemeral, encrypted static, encrypted payload.
-pub(crate) const MSG2_LEN: usize = DH_LEN + DH_LEN + TAG_LEN + PAYLOAD_LEN + TAG_LEN;
+///
+/// ```
+/// assert_eq!(veil_core::connection::layout::MSG2_LEN, 193);
+/// ```
+pub const MSG2_LEN: usize = DH_LEN + DH_LEN + TAG_LEN + PAYLOAD_LEN + TAG_LEN;
 /// Message 3: encrypted static, encrypted payload.
-pub(crate) const MSG3_LEN: usize = DH_LEN + TAG_LEN + PAYLOAD_LEN + TAG_LEN;
+///
+/// ```
+/// assert_eq!(veil_core::connection::layout::MSG3_LEN, 161);
+/// ```
+pub const MSG3_LEN: usize = DH_LEN + TAG_LEN + PAYLOAD_LEN + TAG_LEN;
 /// Length of a garbage terminator.
-pub(crate) const TERMINATOR_LEN: usize = 16;
+///
+/// ```
+/// assert_eq!(veil_core::connection::layout::TERMINATOR_LEN, 16);
+/// ```
+pub const TERMINATOR_LEN: usize = 16;
 /// The export label of the two garbage terminators.
 const TERMINATOR_LABEL: &[u8] = b"veil/v1 garbage terminators";
 
