@@ -30,13 +30,23 @@ fn main() {
     }]);
     pair.a.send(pair.now, announce).expect("connected");
     pair.b.send(pair.now, Message::GetAddr).expect("connected");
-    pair.run_until(Instant::from_millis(60_000)).expect("no livelock");
+    pair.run_until(Instant::from_millis(60_000))
+        .expect("no livelock");
     pair.a.close(pair.now, DisconnectReason::Shutdown);
-    pair.run_until(pair.now + Duration::from_secs(1)).expect("no livelock");
+    pair.run_until(pair.now + Duration::from_secs(1))
+        .expect("no livelock");
 
     for record in &pair.events {
-        let side = if record.at_a { "a (outbound)" } else { "b (inbound) " };
-        println!("{:>8}  {side}  {}", record.at.to_string(), describe(&record.event));
+        let side = if record.at_a {
+            "a (outbound)"
+        } else {
+            "b (inbound) "
+        };
+        println!(
+            "{:>8}  {side}  {}",
+            record.at.to_string(),
+            describe(&record.event)
+        );
     }
     let (a, b) = (pair.a.stats(), pair.b.stats());
     println!(

@@ -454,7 +454,11 @@ fn packet_id_table_matches_the_code() {
     assert_eq!(rows.len(), MessageKind::ALL.len());
     for row in rows {
         let kind = MessageKind::from_name(&row[1]).unwrap_or_else(|| panic!("unknown {row:?}"));
-        assert_eq!(u64::from(packet_message_id(kind)), number(&row[0]), "{row:?}");
+        assert_eq!(
+            u64::from(packet_message_id(kind)),
+            number(&row[0]),
+            "{row:?}"
+        );
     }
 }
 
@@ -463,5 +467,8 @@ fn handshake_length_table_matches_the_code() {
     use veil_core::connection::layout::{MSG1_LEN, MSG2_LEN, MSG3_LEN};
     let rows = marked_table("handshake-lengths");
     let lengths: Vec<u64> = rows.iter().map(|row| number(&row[3])).collect();
-    assert_eq!(lengths, [MSG1_LEN, MSG2_LEN, MSG3_LEN].map(|len| len as u64));
+    assert_eq!(
+        lengths,
+        [MSG1_LEN, MSG2_LEN, MSG3_LEN].map(|len| len as u64)
+    );
 }

@@ -51,13 +51,40 @@ impl Connection {
         if self.state == ConnectionState::Connecting {
             self.state = ConnectionState::Handshaking;
         }
+        let mut input = input;
         if let Some(exchange) = &mut self.exchange {
-            exchange.bytes_received = exchange.bytes_received.saturating_add(input.len());
-            if exchange.bytes_received > self.config.max_handshake_bytes {
-                let limit = self.config.max_handshake_bytes;
+            // Only bytes read before the handshake completes count: a peer
+            // may pipeline messages right behind its verack.
+            let limit = self.config.max_handshake_bytes;
+            let allowed = limit.saturating_sub(exchange.bytes_received);
+            let (head, tail) = input.split_at(allowed.min(input.len()));
+            exchange.bytes_received += head.len();
+            self.take_input(now, head);
+            if tail.is_empty()
+                || matches!(
+                    self.state,
+                    ConnectionState::Closing | ConnectionState::Closed
+                )
+            {
+                return;
+            }
+            if self.exchange.is_some() {
                 self.begin_close(now, CloseReason::HandshakeTooLarge { limit });
                 return;
             }
+            input = tail;
+        }
+        self.take_input(now, input);
+    }
+
+    /// Reads `input`, or holds it while the connection is paused.
+    fn take_input(&mut self, now: Instant, input: &[u8]) {
+        if matches!(
+            self.state,
+            ConnectionState::Closing | ConnectionState::Closed
+        ) || input.is_empty()
+        {
+            return;
         }
         if self.paused {
             self.held_input.extend_from_slice(input);

@@ -3,4 +3,4 @@
 
 mod pair;
 
-pub use pair::{Direction, Livelock, Pair, PairEvent};
+pub use pair::{Direction, Livelock, Pair, PairEvent, PAIR_WALL_CLOCK};

@@ -2,8 +2,10 @@
 //! and the language-neutral JSON view of messages used by test vectors.
 #![allow(dead_code)] // each test binary uses a different part
 
+pub mod conn;
 pub mod json;
 pub mod replay;
+pub mod session;
 pub mod strategies;
 
 use veil_core::message::Message;

@@ -185,25 +185,33 @@ impl Encrypted {
         if !self.receiving {
             return Ok(None);
         }
-        let Some(receive) = &mut self.receive else {
-            unreachable!("keys arrive before the peer's garbage")
-        };
-        let aad = self.receive_aad.as_deref().unwrap_or(&[]);
-        let Some(packet) = self
-            .reader
-            .read(input, receive, aad)
-            .map_err(CloseReason::Decrypt)?
-        else {
-            return Ok(None);
-        };
-        self.receive_aad = None;
-        if packet.header.is_decoy() {
-            return Ok(Some(Received::Decoy));
-        }
-        match contents::decode(packet.contents, wire)? {
-            Contents::Message(message) => Ok(Some(Received::Message(message))),
-            Contents::Skipped => Ok(Some(Received::Skipped)),
-            Contents::Control(control) => self.on_control(control, out, now, rng),
+        // `None` means the input ran out: a control packet with nothing to
+        // report must not end the read while input remains.
+        loop {
+            let Some(receive) = &mut self.receive else {
+                unreachable!("keys arrive before the peer's garbage")
+            };
+            let aad = self.receive_aad.as_deref().unwrap_or(&[]);
+            let Some(packet) = self
+                .reader
+                .read(input, receive, aad)
+                .map_err(CloseReason::Decrypt)?
+            else {
+                return Ok(None);
+            };
+            self.receive_aad = None;
+            if packet.header.is_decoy() {
+                return Ok(Some(Received::Decoy));
+            }
+            match contents::decode(packet.contents, wire)? {
+                Contents::Message(message) => return Ok(Some(Received::Message(message))),
+                Contents::Skipped => return Ok(Some(Received::Skipped)),
+                Contents::Control(control) => {
+                    if let Some(received) = self.on_control(control, out, now, rng)? {
+                        return Ok(Some(received));
+                    }
+                }
+            }
         }
     }
 
