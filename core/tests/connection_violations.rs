@@ -331,3 +331,36 @@ fn a_flipped_byte_fails_authentication() {
         }))
     );
 }
+
+#[test]
+fn a_low_order_first_message_closes_without_leaving_bytes_queued() {
+    use std::sync::Arc;
+    use veil_core::connection::{CloseReason, Connection, ConnectionConfig, Event};
+    use veil_core::identity::Identity;
+    use veil_core::noise::NoiseError;
+    use veil_core::{Instant, UnixTime};
+
+    let mut rng =
+        <rand_chacha::ChaCha20Rng as rand_chacha::rand_core::SeedableRng>::seed_from_u64(9);
+    let identity = Identity::generate(&mut rng);
+    let config = Arc::new(ConnectionConfig::default());
+    let mut inbound = Connection::inbound(
+        config,
+        &identity,
+        None,
+        Instant::ZERO,
+        UnixTime::EPOCH,
+        &mut rng,
+    )
+    .unwrap();
+    // The all-zero u-coordinate is a small-order point: no shared secret.
+    inbound.handle_input(Instant::ZERO, &[0u8; 32]);
+    assert_eq!(
+        inbound.poll_event(),
+        Some(Event::Closed {
+            reason: CloseReason::Noise(NoiseError::WeakPublicKey),
+            unsent_bytes: 0,
+        })
+    );
+    assert_eq!(inbound.poll_transmit(&mut [0u8; 256]), 0);
+}

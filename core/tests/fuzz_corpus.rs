@@ -62,3 +62,16 @@ fn noise_handshake_corpus() {
 fn packet_receive_corpus() {
     replay("packet_receive", fuzz_harness::packet_receive);
 }
+
+#[test]
+fn connection_handshake_corpus() {
+    replay("connection_handshake", fuzz_harness::connection_handshake);
+}
+
+#[test]
+fn connection_established_corpus() {
+    replay(
+        "connection_established",
+        fuzz_harness::connection_established,
+    );
+}

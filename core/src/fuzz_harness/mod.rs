@@ -6,12 +6,22 @@
 //!
 //! - [`frame_decoder`] and [`message_payload`]: the wire codec;
 //! - [`noise_handshake`]: the three handshake messages as read from a peer;
-//! - [`packet_receive`]: a stream of encrypted packets.
+//! - [`packet_receive`]: a stream of encrypted packets;
+//! - [`connection_handshake`]: a fresh inbound connection fed arbitrary
+//!   bytes, chunked and interleaved with deadlines;
+//! - [`connection_established`]: a connected encrypted pair driven by
+//!   arbitrary operations (raw bytes, authenticated packets with arbitrary
+//!   contents, valid messages, clock jumps, closes).
 
+mod connection;
 mod noise;
 mod packet;
 mod wire;
 
+pub use connection::{
+    connection_established, connection_handshake, established_configs, established_pair,
+    handshake_config, handshake_inbound, CONNECTION_SEED, CONNECTION_WALL_CLOCK,
+};
 pub use noise::noise_handshake;
 pub use packet::packet_receive;
 pub use wire::{frame_decoder, message_payload};

@@ -147,6 +147,10 @@ impl Encrypted {
     /// Heap bytes held by buffers (for memory accounting).
     pub(crate) fn buffer_capacity(&self) -> usize {
         self.reader.capacity()
+            + self
+                .setup
+                .as_ref()
+                .map_or(0, |setup| setup.buffer_capacity())
             + self.send_aad.as_ref().map_or(0, Vec::capacity)
             + self.receive_aad.as_ref().map_or(0, Vec::capacity)
     }

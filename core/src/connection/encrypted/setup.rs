@@ -187,6 +187,11 @@ impl Setup {
         }
     }
 
+    /// Heap bytes held: the element being read and this side's garbage.
+    pub(crate) fn buffer_capacity(&self) -> usize {
+        self.buf.capacity() + self.local_garbage.capacity()
+    }
+
     /// Whether the setup has nothing left to do.
     pub(crate) fn is_done(&self) -> bool {
         self.stage == Stage::Done
@@ -265,9 +270,10 @@ impl Setup {
         let payload = self.payload();
         let handshake = self.handshake();
         let msg2 = out.append(MSG2_LEN);
-        handshake
-            .write_message(&payload, msg2)
-            .map_err(CloseReason::Noise)?;
+        if let Err(error) = handshake.write_message(&payload, msg2) {
+            out.truncate_back(MSG2_LEN);
+            return Err(CloseReason::Noise(error));
+        }
         self.peer_signs = self.handshake().transcript_hash();
         self.derive_terminators();
         out.push(&self.local_garbage);
@@ -294,9 +300,10 @@ impl Setup {
             .handshake
             .as_mut()
             .unwrap_or_else(|| unreachable!("the handshake lives until message 3"));
-        handshake
-            .write_message(&payload, msg3)
-            .map_err(CloseReason::Noise)?;
+        if let Err(error) = handshake.write_message(&payload, msg3) {
+            out.truncate_back(TERMINATOR_LEN + MSG3_LEN);
+            return Err(CloseReason::Noise(error));
+        }
         self.stage = Stage::ScanTerminator;
         self.finish()
     }

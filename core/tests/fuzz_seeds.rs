@@ -1,0 +1,774 @@
+//! Writes the hand-written seeds of the connection fuzz targets into
+//! `fuzz/corpus/connection_handshake/` and
+//! `fuzz/corpus/connection_established/` (ignored by a plain `cargo test`):
+//!
+//! ```sh
+//! cargo test -p veil-core --test fuzz_seeds -- --ignored
+//! ```
+//!
+//! Complete handshakes are the bytes a genuine outbound connection sends to
+//! `fuzz_harness::handshake_inbound`, which answers the same way every time,
+//! so the harness's inbound connection completes its handshake on them.
+//! Every seed is replayed through its harness before it is written.
+
+use std::fs;
+use std::net::Ipv4Addr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use rand_chacha::rand_core::SeedableRng;
+use veil_core::connection::{Connection, ConnectionConfig, ConnectionState, Event, TransportKind};
+use veil_core::fuzz_harness::{self, CONNECTION_WALL_CLOCK};
+use veil_core::identity::Identity;
+use veil_core::message::{
+    AddrEntry, BlockLocator, Disconnect, DisconnectReason, InvItem, InvKind, Message, MessageKind,
+    NetAddress, Ping, Pong, Version, PROTOCOL_VERSION,
+};
+use veil_core::wire::{FrameEncoder, FrameHeader};
+use veil_core::{Instant, UnixTime};
+
+/// The project's limit on a committed corpus file.
+const MAX_SEED_LEN: usize = 4096;
+
+fn corpus_dir(target: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fuzz/corpus")
+        .join(target)
+}
+
+/// Replays `data` through `harness`, then writes it as `dir/name`.
+fn write_seed(dir: &Path, name: &str, data: &[u8], harness: fn(&[u8])) {
+    assert!(data.len() <= MAX_SEED_LEN, "{name}: {} bytes", data.len());
+    harness(data);
+    fs::write(dir.join(name), data).expect("writable corpus directory");
+}
+
+/// What a genuine outbound connection sent to the harness's inbound one,
+/// call by call.
+struct Capture {
+    /// The flights in order: each is what one call made the outbound side
+    /// transmit.
+    flights: Vec<Vec<u8>>,
+}
+
+impl Capture {
+    fn stream(&self, flights: core::ops::Range<usize>) -> Vec<u8> {
+        self.flights[flights].concat()
+    }
+    fn all(&self) -> Vec<u8> {
+        self.flights.concat()
+    }
+}
+
+fn drain(connection: &mut Connection) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = connection.poll_transmit(&mut buf);
+        if n == 0 {
+            return out;
+        }
+        out.extend_from_slice(&buf[..n]);
+    }
+}
+
+/// Answers pending nonce checks with "not ours"; true once connected.
+fn poll_events(connection: &mut Connection) {
+    while let Some(event) = connection.poll_event() {
+        if let Event::CheckNonce { .. } = event {
+            connection.resolve_nonce_check(Instant::ZERO, false);
+        }
+    }
+}
+
+/// Runs an outbound connection with `config` against
+/// `handshake_inbound(control)` until both are connected, then lets `after`
+/// act on the outbound side and delivers what it sends.
+fn capture(control: u8, config: ConnectionConfig, after: impl FnOnce(&mut Connection)) -> Capture {
+    let now = Instant::ZERO;
+    let mut b = fuzz_harness::handshake_inbound(control);
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(0xa11ce);
+    let identity = Identity::from_secret_bytes([0xa1; 32]);
+    let mut a = Connection::outbound(
+        Arc::new(config),
+        &identity,
+        None,
+        now,
+        CONNECTION_WALL_CLOCK,
+        &mut rng,
+    )
+    .expect("valid configuration");
+    let mut flights = Vec::new();
+    for _ in 0..10 {
+        let flight = drain(&mut a);
+        if !flight.is_empty() {
+            b.handle_input(now, &flight);
+            flights.push(flight);
+        }
+        poll_events(&mut b);
+        let answer = drain(&mut b);
+        a.handle_input(now, &answer);
+        poll_events(&mut a);
+    }
+    assert_eq!(a.state(), ConnectionState::Connected);
+    assert_eq!(b.state(), ConnectionState::Connected);
+    after(&mut a);
+    let flight = drain(&mut a);
+    if !flight.is_empty() {
+        flights.push(flight);
+    }
+    Capture { flights }
+}
+
+fn encrypted(max_garbage_len: usize) -> ConnectionConfig {
+    ConnectionConfig {
+        max_garbage_len,
+        ..ConnectionConfig::default()
+    }
+}
+
+fn plaintext() -> ConnectionConfig {
+    ConnectionConfig {
+        outbound_transport: TransportKind::Plaintext,
+        ..ConnectionConfig::default()
+    }
+}
+
+fn seed(control: u8, chunking: u8, stream: &[u8]) -> Vec<u8> {
+    let mut data = vec![control, chunking];
+    data.extend_from_slice(stream);
+    data
+}
+
+fn frame(message: &Message) -> Vec<u8> {
+    FrameEncoder::default()
+        .encode_to_vec(message)
+        .expect("valid message")
+}
+
+/// A valid message of every type.
+fn samples() -> Vec<Message> {
+    let hash = [0x11; 32];
+    let items = vec![
+        InvItem {
+            kind: InvKind::Tx,
+            hash,
+        },
+        InvItem {
+            kind: InvKind::Other(9),
+            hash: [0x22; 32],
+        },
+    ];
+    let locator = BlockLocator {
+        version: PROTOCOL_VERSION,
+        hashes: vec![hash, [0x33; 32]],
+        stop: [0; 32],
+    };
+    vec![
+        Message::Version(Version {
+            protocol_version: PROTOCOL_VERSION,
+            timestamp: UnixTime::from_secs(1_700_000_000),
+            features: 0,
+            privacy_features: 0,
+            user_agent: "/seed:1/".into(),
+            best_block_hash: hash,
+            best_block_height: 7,
+            nonce: 0x0123_4567_89ab_cdef,
+        }),
+        Message::Verack,
+        Message::Ping(Ping { nonce: 42 }),
+        Message::Pong(Pong { nonce: 42 }),
+        Message::Addr(vec![AddrEntry {
+            time: UnixTime::from_secs(1_700_000_000),
+            features: 1,
+            address: NetAddress::Ipv4(Ipv4Addr::new(203, 0, 113, 7)),
+            port: 8333,
+        }]),
+        Message::GetAddr,
+        Message::Block(Bytes::from_static(b"an opaque block")),
+        Message::GetBlocks(locator.clone()),
+        Message::Headers(vec![Bytes::from_static(b"header one"), Bytes::new()]),
+        Message::GetHeaders(locator),
+        Message::Inv(items.clone()),
+        Message::Tx(Bytes::from_static(b"an opaque transaction")),
+        Message::Mempool,
+        Message::GetData(items.clone()),
+        Message::NotFound(items),
+        Message::Disconnect(Disconnect {
+            reason: DisconnectReason::Requested,
+            text: "bye".into(),
+        }),
+    ]
+}
+
+fn sample(kind: MessageKind) -> Message {
+    samples()
+        .into_iter()
+        .find(|message| message.kind() == kind)
+        .expect("a sample of every kind")
+}
+
+fn payload(message: &Message) -> Vec<u8> {
+    let mut out = Vec::new();
+    message.encode_payload(&mut out).expect("valid message");
+    out
+}
+
+/// A packet's contents: short id (catalogue position + 1) and payload.
+fn contents(message: &Message) -> Vec<u8> {
+    let mut out = vec![kind_index(message.kind()) + 1];
+    out.extend(payload(message));
+    out
+}
+
+fn kind_index(kind: MessageKind) -> u8 {
+    MessageKind::ALL
+        .iter()
+        .position(|&k| k == kind)
+        .expect("catalogue kind") as u8
+}
+
+#[test]
+#[ignore = "writes the seed corpus; run with --ignored"]
+fn write_connection_handshake_seeds() {
+    let dir = corpus_dir("connection_handshake");
+    fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str, data: Vec<u8>| {
+        write_seed(&dir, name, &data, fuzz_harness::connection_handshake);
+    };
+
+    // Encrypted: flights 0 (message 1 and garbage), 1 (terminator,
+    // message 3, version packet), 2 (verack packet).
+    let handshake = capture(0, encrypted(200), |_| {});
+    assert_eq!(handshake.flights.len(), 3);
+    let hs = handshake.all();
+    write("encrypted_handshake_whole", seed(0x00, 0xff, &hs));
+    write("encrypted_handshake_byte_chunks", seed(0x00, 0x00, &hs));
+    write("encrypted_handshake_chunks_1ms", seed(0x02, 8, &hs));
+    write("encrypted_handshake_chunks_100ms", seed(0x06, 40, &hs));
+    write("encrypted_handshake_eof", seed(0x10, 0xff, &hs));
+    write("encrypted_handshake_local_close", seed(0x80, 0xff, &hs));
+    write("encrypted_handshake_timeout_midway", seed(0x0e, 30, &hs));
+    write("encrypted_handshake_check_nonce", seed(0x20, 0xff, &hs));
+    write("encrypted_handshake_self_connection", seed(0x60, 0xff, &hs));
+    write(
+        "encrypted_handshake_accept_plaintext",
+        seed(0x01, 0xff, &hs),
+    );
+    let long_garbage = capture(0, encrypted(3500), |_| {});
+    write(
+        "encrypted_handshake_long_garbage",
+        seed(0x00, 0xff, &long_garbage.all()),
+    );
+    let no_garbage = capture(0, encrypted(0), |_| {});
+    write(
+        "encrypted_handshake_no_garbage",
+        seed(0x00, 3, &no_garbage.all()),
+    );
+
+    let first = handshake.stream(0..1);
+    write("encrypted_first_flight", seed(0x00, 0xff, &first));
+    write("encrypted_first_flight_eof", seed(0x10, 0xff, &first));
+    write("encrypted_first_flight_close", seed(0x80, 0xff, &first));
+    write("encrypted_msg1_truncated", seed(0x00, 0xff, &first[..20]));
+    write(
+        "encrypted_detect_prefix_only",
+        seed(0x00, 0xff, &first[..15]),
+    );
+    let two = handshake.stream(0..2);
+    write(
+        "encrypted_second_flight_truncated",
+        seed(0x00, 0xff, &two[..first.len() + 40]),
+    );
+    write("encrypted_two_flights_close", seed(0x80, 0xff, &two));
+    let flipped = |at: usize| {
+        let mut stream = hs.clone();
+        stream[at] ^= 0x01;
+        seed(0x00, 0xff, &stream)
+    };
+    write("encrypted_terminator_flipped", flipped(first.len()));
+    write(
+        "encrypted_msg3_static_flipped",
+        flipped(first.len() + 16 + 5),
+    );
+    write(
+        "encrypted_msg3_tag_flipped",
+        flipped(first.len() + 16 + 48 + 10),
+    );
+    write("encrypted_version_packet_flipped", flipped(two.len() - 3));
+    write("encrypted_verack_length_flipped", flipped(two.len()));
+    let mut low_order = hs.clone();
+    low_order[..32].fill(0);
+    write("encrypted_msg1_zero_key", seed(0x00, 0xff, &low_order));
+
+    let with_messages = capture(0, encrypted(200), |a| {
+        for message in [
+            Message::GetAddr,
+            Message::Ping(Ping { nonce: 5 }),
+            Message::Tx(Bytes::from_static(b"tx")),
+            Message::Pong(Pong { nonce: 6 }),
+        ] {
+            a.send(Instant::ZERO, message).unwrap();
+        }
+    });
+    write(
+        "encrypted_handshake_then_messages",
+        seed(0x00, 0xff, &with_messages.all()),
+    );
+    write(
+        "encrypted_handshake_then_messages_chunks",
+        seed(0x00, 16, &with_messages.all()),
+    );
+    let raw = |contents: &[u8]| {
+        capture(0, encrypted(200), |a| {
+            a.queue_raw_packet_for_testing(contents, false);
+        })
+        .all()
+    };
+    let mut rekey_init = vec![0x80];
+    rekey_init.extend_from_slice(&[9; 32]);
+    write(
+        "encrypted_handshake_then_rekey_init",
+        seed(0x00, 0xff, &raw(&rekey_init)),
+    );
+    write(
+        "encrypted_handshake_then_rekey_done",
+        seed(0x00, 0xff, &raw(&[0x82])),
+    );
+    write(
+        "encrypted_handshake_then_empty_packet",
+        seed(0x00, 0xff, &raw(&[])),
+    );
+    write(
+        "encrypted_handshake_then_version",
+        seed(0x00, 0xff, &raw(&contents(&sample(MessageKind::Version)))),
+    );
+    let closed = capture(0, encrypted(200), |a| {
+        a.close(Instant::ZERO, DisconnectReason::Shutdown);
+    });
+    write(
+        "encrypted_handshake_then_disconnect",
+        seed(0x00, 0xff, &closed.all()),
+    );
+
+    // Plaintext: flights 0 (version frame) and 1 (verack frame).
+    let plain = capture(0x01, plaintext(), |_| {});
+    assert_eq!(plain.flights.len(), 2);
+    let version = plain.stream(0..1);
+    let pt = plain.all();
+    write("plaintext_handshake_whole", seed(0x01, 0xff, &pt));
+    write("plaintext_handshake_byte_chunks", seed(0x01, 0x00, &pt));
+    write("plaintext_handshake_check_nonce", seed(0x21, 0xff, &pt));
+    write("plaintext_handshake_self_connection", seed(0x61, 5, &pt));
+    write("plaintext_handshake_eof", seed(0x11, 0xff, &pt));
+    write("plaintext_refused", seed(0x00, 0xff, &pt));
+    write("plaintext_version_only", seed(0x01, 0xff, &version));
+    write(
+        "plaintext_version_truncated",
+        seed(0x01, 0xff, &version[..version.len() - 10]),
+    );
+    let mut bad_checksum = pt.clone();
+    bad_checksum[20] ^= 0xff;
+    write(
+        "plaintext_version_bad_checksum",
+        seed(0x01, 0xff, &bad_checksum),
+    );
+    let mut verack_first = frame(&Message::Verack);
+    verack_first.extend_from_slice(&pt);
+    write("plaintext_verack_first", seed(0x01, 0xff, &verack_first));
+    let mut version_twice = version.clone();
+    version_twice.extend_from_slice(&pt);
+    write("plaintext_version_twice", seed(0x01, 0xff, &version_twice));
+    let mut oversize = frame(&Message::Tx(Bytes::from(vec![7u8; 1500])));
+    oversize.truncate(60);
+    write(
+        "plaintext_oversize_before_handshake",
+        seed(0x01, 0xff, &[version.clone(), oversize.clone()].concat()),
+    );
+    let mut after = pt.clone();
+    for message in [
+        Message::Ping(Ping { nonce: 9 }),
+        Message::GetAddr,
+        Message::Pong(Pong { nonce: 1 }),
+        sample(MessageKind::Inv),
+        sample(MessageKind::Disconnect),
+    ] {
+        after.extend(frame(&message));
+    }
+    write("plaintext_handshake_then_messages", seed(0x01, 7, &after));
+    let mut unknown = pt.clone();
+    unknown.extend_from_slice(
+        &FrameHeader {
+            payload_len: 4,
+            command: *b"sendcmpct\0\0\0",
+            checksum: veil_core::wire::checksum(b"abcd"),
+        }
+        .to_bytes(),
+    );
+    unknown.extend_from_slice(b"abcd");
+    unknown.extend(frame(&Message::GetAddr));
+    write(
+        "plaintext_handshake_then_unknown",
+        seed(0x01, 0xff, &unknown),
+    );
+    // Announces the largest block, sends 1000 bytes of it.
+    let mut block = pt.clone();
+    block.extend_from_slice(
+        &FrameHeader {
+            payload_len: 4_000_000,
+            command: *b"block\0\0\0\0\0\0\0",
+            checksum: [0; 4],
+        }
+        .to_bytes(),
+    );
+    block.extend(vec![0xb1; 1000]);
+    write(
+        "plaintext_handshake_then_partial_block",
+        seed(0x01, 0xff, &block),
+    );
+
+    write("empty_stream", seed(0x00, 0xff, &[]));
+    write("zeros", seed(0x00, 0xff, &[0; 64]));
+    write("zeros_accept_plaintext", seed(0x01, 1, &[0; 64]));
+}
+
+/// Operation encoding of `fuzz_harness::connection_established`.
+#[derive(Default)]
+struct Ops(Vec<u8>);
+
+const HOLD: u8 = 0x08;
+
+impl Ops {
+    fn new(control: u8) -> Ops {
+        Ops(vec![control])
+    }
+    fn code(&mut self, op: u8, p: u8, hold: bool) -> &mut Ops {
+        self.0.push(op | p << 4 | if hold { HOLD } else { 0 });
+        self
+    }
+    fn len_bytes(&mut self, bytes: &[u8], long: bool) -> &mut Ops {
+        if long {
+            self.0
+                .extend_from_slice(&u16::try_from(bytes.len()).unwrap().to_le_bytes());
+        } else {
+            self.0.push(u8::try_from(bytes.len()).unwrap());
+        }
+        self.0.extend_from_slice(bytes);
+        self
+    }
+    fn raw_input(&mut self, bytes: &[u8]) -> &mut Ops {
+        let long = bytes.len() > 255;
+        self.code(0, u8::from(long), false).len_bytes(bytes, long)
+    }
+    fn raw_packet(&mut self, contents: &[u8], decoy: bool, hold: bool) -> &mut Ops {
+        let long = contents.len() > 255;
+        self.code(1, u8::from(decoy) | u8::from(long) << 1, hold)
+            .len_bytes(contents, long)
+    }
+    fn message(&mut self, message: &Message, long: bool) -> &mut Ops {
+        self.0.push(kind_index(message.kind()));
+        self.len_bytes(&payload(message), long)
+    }
+    fn send_a(&mut self, message: &Message, hold: bool) -> &mut Ops {
+        let long = message.payload_len() > 255;
+        self.code(2, u8::from(long), hold).message(message, long)
+    }
+    fn send_b(&mut self, message: &Message, hold: bool) -> &mut Ops {
+        let long = message.payload_len() > 255;
+        self.code(3, u8::from(long), hold).message(message, long)
+    }
+    fn deliver(&mut self, from_b: bool, n: u8, hold: bool) -> &mut Ops {
+        self.code(4, u8::from(from_b), hold);
+        self.0.push(n);
+        self
+    }
+    fn wait(&mut self, d: u8, hold: bool) -> &mut Ops {
+        self.code(5, 0, hold);
+        self.0.push(d);
+        self
+    }
+    fn next_deadline(&mut self, hold: bool) -> &mut Ops {
+        self.code(5, 1, hold)
+    }
+    /// `which`: 0 `b.close`, 1 `a.close`, 2 `b` EOF, 3 `a` EOF.
+    fn close(&mut self, which: u8, reason: u8) -> &mut Ops {
+        self.code(6, which, false);
+        self.0.push(reason);
+        self
+    }
+    fn burst_send(&mut self, count: u8, message: &Message, hold: bool) -> &mut Ops {
+        let long = message.payload_len() > 255;
+        self.code(7, u8::from(long) << 1, hold);
+        self.0.push(count - 1);
+        self.message(message, long)
+    }
+    fn burst_raw(&mut self, count: u8, contents: &[u8], decoy: bool) -> &mut Ops {
+        let long = contents.len() > 255;
+        self.code(7, 1 | u8::from(long) << 1 | u8::from(decoy) << 2, false);
+        self.0.push(count - 1);
+        self.len_bytes(contents, long)
+    }
+}
+
+#[test]
+#[ignore = "writes the seed corpus; run with --ignored"]
+fn write_connection_established_seeds() {
+    let dir = corpus_dir("connection_established");
+    fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str, ops: &Ops| {
+        write_seed(&dir, name, &ops.0, fuzz_harness::connection_established);
+    };
+    let getaddr = Message::GetAddr;
+    let tx = sample(MessageKind::Tx);
+
+    write("nothing", &Ops::new(0));
+    write("send_getaddr", Ops::new(0).send_a(&getaddr, false));
+    let mut every = Ops::new(0);
+    let mut every_b = Ops::new(0);
+    for message in samples() {
+        every.send_a(&message, false);
+        every_b.send_b(&message, false);
+    }
+    write("send_every_kind", &every);
+    write("send_every_kind_from_b", &every_b);
+    write(
+        "send_large_block",
+        Ops::new(0).send_a(&Message::Block(Bytes::from(vec![0xbb; 3000])), false),
+    );
+    write(
+        "send_large_block_small_max",
+        Ops::new(0x04).send_a(&Message::Block(Bytes::from(vec![0xbb; 3000])), false),
+    );
+
+    for kind in MessageKind::ALL {
+        let name = format!("raw_packet_{}", kind.name());
+        write(
+            &name,
+            Ops::new(0).raw_packet(&contents(&sample(*kind)), false, false),
+        );
+    }
+    let mut rekey_key = vec![0x80];
+    rekey_key.extend_from_slice(&[9; 32]);
+    write(
+        "raw_packet_rekey_init",
+        Ops::new(0).raw_packet(&rekey_key, false, false),
+    );
+    let mut zero_key = vec![0x80];
+    zero_key.extend_from_slice(&[0; 32]);
+    write(
+        "raw_packet_rekey_init_zero_key",
+        Ops::new(0).raw_packet(&zero_key, false, false),
+    );
+    write(
+        "raw_packet_rekey_init_short",
+        Ops::new(0).raw_packet(&[0x80, 1, 2], false, false),
+    );
+    let mut ack = rekey_key.clone();
+    ack[0] = 0x81;
+    write(
+        "raw_packet_rekey_ack",
+        Ops::new(0).raw_packet(&ack, false, false),
+    );
+    write(
+        "raw_packet_rekey_done",
+        Ops::new(0).raw_packet(&[0x82], false, false),
+    );
+    write(
+        "raw_packet_rekey_done_payload",
+        Ops::new(0).raw_packet(&[0x82, 0], false, false),
+    );
+    write(
+        "raw_packet_empty",
+        Ops::new(0).raw_packet(&[], false, false),
+    );
+    write(
+        "raw_packet_decoy",
+        Ops::new(0).raw_packet(&[0xde, 0xc0, 0x1], true, false),
+    );
+    write(
+        "raw_packet_long_form_no_command",
+        Ops::new(0).raw_packet(&[0], false, false),
+    );
+    let mut long_verack = vec![0];
+    long_verack.extend_from_slice(b"verack\0\0\0\0\0\0");
+    write(
+        "raw_packet_long_form_verack",
+        Ops::new(0).raw_packet(&long_verack, false, false),
+    );
+    let mut long_getaddr = vec![0];
+    long_getaddr.extend_from_slice(b"getaddr\0\0\0\0\0");
+    write(
+        "raw_packet_long_form_getaddr",
+        Ops::new(0).raw_packet(&long_getaddr, false, false),
+    );
+    let mut long_unknown = vec![0];
+    long_unknown.extend_from_slice(b"future\0\0\0\0\0\0payload");
+    write(
+        "raw_packet_long_form_unknown",
+        Ops::new(0).raw_packet(&long_unknown, false, false),
+    );
+    write(
+        "raw_packet_long_form_unknown_rejected",
+        Ops::new(0x02).raw_packet(&long_unknown, false, false),
+    );
+    let mut bad_command = vec![0];
+    bad_command.extend_from_slice(b"ver\0ack\0\0\0\0\0");
+    write(
+        "raw_packet_long_form_bad_command",
+        Ops::new(0).raw_packet(&bad_command, false, false),
+    );
+    write(
+        "raw_packet_unknown_id_17",
+        Ops::new(0).raw_packet(&[17, 1, 2], false, false),
+    );
+    write(
+        "raw_packet_unknown_id_ff_rejected",
+        Ops::new(0x02).raw_packet(&[0xff], false, false),
+    );
+    write(
+        "raw_packet_ping_too_long",
+        Ops::new(0).raw_packet(&[3, 0, 0, 0, 0, 0, 0, 0, 0, 0], false, false),
+    );
+    let mut oversize = vec![12];
+    oversize.extend(vec![0x5a; 1100]);
+    write(
+        "raw_packet_oversize_small_max",
+        Ops::new(0x04).raw_packet(&oversize, false, false),
+    );
+    write(
+        "raw_packet_burst_pings",
+        Ops::new(0).burst_raw(200, &contents(&sample(MessageKind::Ping)), false),
+    );
+    write(
+        "raw_packet_burst_decoys",
+        Ops::new(0).burst_raw(50, &[1; 40], true),
+    );
+
+    write("raw_input_garbage", Ops::new(0).raw_input(&[0x42; 40]));
+    write(
+        "raw_input_after_message",
+        Ops::new(0).send_a(&getaddr, false).raw_input(&[1, 2, 3]),
+    );
+    write(
+        "partial_delivery_then_raw_input",
+        Ops::new(0)
+            .send_a(&tx, true)
+            .deliver(false, 5, true)
+            .raw_input(&[0; 8]),
+    );
+    let mut bytewise = Ops::new(0);
+    bytewise.send_a(&tx, true);
+    for _ in 0..40 {
+        bytewise.deliver(false, 1, true);
+    }
+    bytewise.send_a(&getaddr, false);
+    write("partial_delivery_byte_by_byte", &bytewise);
+    write(
+        "held_messages_both_ways",
+        Ops::new(0)
+            .send_a(&tx, true)
+            .send_b(&getaddr, true)
+            .send_a(&getaddr, true)
+            .deliver(true, 3, true)
+            .deliver(false, 200, true),
+    );
+
+    let mut keepalive = Ops::new(0);
+    for _ in 0..6 {
+        keepalive.wait(40, false); // 64 s
+    }
+    write("keepalive_pings", &keepalive);
+    let mut unanswered = Ops::new(0);
+    for _ in 0..4 {
+        unanswered.wait(40, true);
+    }
+    write("keepalive_pings_held", &unanswered);
+    write("inactivity", Ops::new(0).wait(90, false));
+    let mut deadlines = Ops::new(0);
+    for _ in 0..8 {
+        deadlines.next_deadline(false);
+    }
+    write("next_deadlines", &deadlines);
+    let mut deadlines_held = Ops::new(0);
+    for _ in 0..8 {
+        deadlines_held.next_deadline(true);
+    }
+    write("next_deadlines_held", &deadlines_held);
+
+    let big_tx = Message::Tx(Bytes::from(vec![0x7e; 1000]));
+    write(
+        "rekey_by_volume",
+        Ops::new(0x01)
+            .burst_send(5, &big_tx, false)
+            .send_a(&getaddr, false),
+    );
+    // The volume rekey's `rekey_init` and the next message reach `b` in one
+    // chunk (the connection once dropped the rest of a chunk after a
+    // `rekey_init`).
+    write(
+        "rekey_init_and_message_in_one_chunk",
+        Ops::new(0x01)
+            .send_a(&Message::Block(Bytes::from(vec![1; 2100])), true)
+            .send_a(&getaddr, false),
+    );
+    write(
+        "rekey_both_ways_by_volume",
+        Ops::new(0x01)
+            .burst_send(3, &big_tx, true)
+            .send_b(&Message::Block(Bytes::from(vec![2; 2100])), true)
+            .send_b(&getaddr, true)
+            .send_a(&getaddr, false),
+    );
+    let mut rekey_time = Ops::new(0x01);
+    for _ in 0..4 {
+        rekey_time.wait(46, false); // 97 s
+    }
+    write("rekey_by_time", &rekey_time);
+    write(
+        "rekey_by_volume_held",
+        Ops::new(0x01)
+            .burst_send(10, &tx, true)
+            .send_b(&Message::Block(Bytes::from(vec![1; 2100])), true)
+            .deliver(false, 255, true)
+            .deliver(true, 255, false),
+    );
+    write(
+        "rekey_race",
+        Ops::new(0x01)
+            .wait(46, true)
+            .wait(0, true)
+            .send_a(&getaddr, false),
+    );
+    write(
+        "rekey_then_raw_done",
+        Ops::new(0x01)
+            .burst_send(10, &tx, true)
+            .raw_packet(&[0x82], false, false),
+    );
+    write(
+        "rekey_then_raw_init",
+        Ops::new(0x01)
+            .burst_send(10, &tx, true)
+            .raw_packet(&rekey_key, false, false),
+    );
+
+    write("close_b", Ops::new(0).close(0, 1));
+    write("close_a", Ops::new(0).close(1, 13));
+    write("eof_b", Ops::new(0).close(2, 0));
+    write("eof_a", Ops::new(0).close(3, 0));
+    write(
+        "close_b_with_held_input",
+        Ops::new(0)
+            .send_a(&tx, true)
+            .close(0, 2)
+            .send_a(&getaddr, false),
+    );
+    write(
+        "send_after_close",
+        Ops::new(0)
+            .close(1, 4)
+            .send_a(&getaddr, false)
+            .send_b(&getaddr, false),
+    );
+}
