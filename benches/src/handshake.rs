@@ -14,6 +14,9 @@
 //!
 //! The static keys and identities are fixed; the ephemeral keys are fresh
 //! in every handshake, drawn from a counter with [`ephemeral_secret`].
+//! [`RawKeys::connection_public_key_ops`] adds the fresh Noise static key
+//! pair a `Connection` draws on each side (2 more keygens), for
+//! `benches/connection.rs`.
 //!
 //! # Example
 //!
@@ -261,6 +264,8 @@ struct RawNode {
     /// The identity's public key as the peer receives it: 32 bytes.
     peer_id: [u8; 32],
     ephemeral_fill: u8,
+    /// Fills the fresh static secrets of [`RawKeys::connection_public_key_ops`].
+    static_fill: u8,
 }
 
 impl RawNode {
@@ -273,6 +278,7 @@ impl RawNode {
             noise_static,
             signing,
             ephemeral_fill,
+            static_fill: ephemeral_fill.wrapping_add(0x80),
         }
     }
 }
@@ -345,6 +351,51 @@ impl RawKeys {
     #[must_use]
     pub fn public_key_ops(&self, n: u64) -> [[u8; 32]; 3] {
         let (alice, bob) = (&self.initiator, &self.responder);
+        self.exchange(
+            n,
+            (&alice.noise_static, &alice.noise_static_public),
+            (&bob.noise_static, &bob.noise_static_public),
+        )
+    }
+
+    /// The public-key operations of connection `n`: those of
+    /// [`RawKeys::public_key_ops`] plus a fresh X25519 static key pair per
+    /// side (one more base-point multiplication each), as
+    /// `veil_core::connection::Connection` draws a new Noise static key for
+    /// every connection. 4 keygens, 6 DHs, 2 signatures, 2 strict
+    /// verifications.
+    ///
+    /// # Panics
+    ///
+    /// If the sides disagree or a signature fails: a bug in the baseline.
+    ///
+    /// ```
+    /// let raw = veil_benches::handshake::RawKeys::default();
+    /// assert_ne!(raw.connection_public_key_ops(1), raw.public_key_ops(1));
+    /// ```
+    #[must_use]
+    pub fn connection_public_key_ops(&self, n: u64) -> [[u8; 32]; 3] {
+        let (alice, bob) = (&self.initiator, &self.responder);
+        let alice_static = StaticSecret::from(ephemeral_secret(n, alice.static_fill));
+        let alice_static_public = PublicKey::from(&alice_static);
+        let bob_static = StaticSecret::from(ephemeral_secret(n, bob.static_fill));
+        let bob_static_public = PublicKey::from(&bob_static);
+        self.exchange(
+            n,
+            (&alice_static, &alice_static_public),
+            (&bob_static, &bob_static_public),
+        )
+    }
+
+    /// Ephemeral keygens, DHs, signatures and verifications of handshake
+    /// `n` between the given static keys.
+    fn exchange(
+        &self,
+        n: u64,
+        (alice_static, alice_static_public): (&StaticSecret, &PublicKey),
+        (bob_static, bob_static_public): (&StaticSecret, &PublicKey),
+    ) -> [[u8; 32]; 3] {
+        let (alice, bob) = (&self.initiator, &self.responder);
         let alice_e = StaticSecret::from(ephemeral_secret(n, alice.ephemeral_fill));
         let alice_e_public = PublicKey::from(&alice_e);
         let bob_e = StaticSecret::from(ephemeral_secret(n, bob.ephemeral_fill));
@@ -352,18 +403,18 @@ impl RawKeys {
 
         // Responder, message 2: ee, es, signature.
         let bob_ee = bob_e.diffie_hellman(&alice_e_public);
-        let bob_es = bob.noise_static.diffie_hellman(&alice_e_public);
-        let bob_message = signed_message(&bob.noise_static_public, alice_e_public.as_bytes());
+        let bob_es = bob_static.diffie_hellman(&alice_e_public);
+        let bob_message = signed_message(bob_static_public, alice_e_public.as_bytes());
         let bob_signature = bob.signing.sign(&bob_message);
         // Initiator reads it: ee, es, verification; message 3: se, signature.
         let alice_ee = alice_e.diffie_hellman(&bob_e_public);
-        let alice_es = alice_e.diffie_hellman(&bob.noise_static_public);
+        let alice_es = alice_e.diffie_hellman(bob_static_public);
         verify_raw(&bob.peer_id, &bob_message, &bob_signature);
-        let alice_se = alice.noise_static.diffie_hellman(&bob_e_public);
-        let alice_message = signed_message(&alice.noise_static_public, bob_e_public.as_bytes());
+        let alice_se = alice_static.diffie_hellman(&bob_e_public);
+        let alice_message = signed_message(alice_static_public, bob_e_public.as_bytes());
         let alice_signature = alice.signing.sign(&alice_message);
         // Responder reads it: se, verification.
-        let bob_se = bob_e.diffie_hellman(&alice.noise_static_public);
+        let bob_se = bob_e.diffie_hellman(alice_static_public);
         verify_raw(&alice.peer_id, &alice_message, &alice_signature);
 
         let shared = [alice_ee, alice_es, alice_se].map(|s| s.to_bytes());

@@ -10,6 +10,13 @@
 //!   public-key operations (`benches/handshake.rs`);
 //! - [`packet`]: the packet layer's send and receive of 64 KiB messages and
 //!   raw ChaCha20-Poly1305 (`benches/packet.rs`);
+//! - [`connection`]: whole `Connection`s, both sides in one process:
+//!   handshakes against the raw public-key operations of one connection,
+//!   64 KiB `block` messages against raw ChaCha20-Poly1305
+//!   (`benches/connection.rs`);
+//! - [`memory`]: the memory an idle established connection holds, counted
+//!   by a global allocator (the `connection-memory` binary, and
+//!   `bench-report`);
 //! - [`report`]: reads criterion's estimates back and prints the
 //!   veil-versus-baseline table (the `bench-report` binary).
 //!
@@ -30,8 +37,10 @@ use std::time::Duration;
 
 use criterion::Criterion;
 
+pub mod connection;
 pub mod fixtures;
 pub mod handshake;
+pub mod memory;
 pub mod packet;
 pub mod report;
 

@@ -5,7 +5,7 @@ use core::fmt;
 use crate::fixtures::{
     group_name, DECODE, DECODE_CHUNKED, DECODE_MESSAGE, ENCODE, PING_GROUP, RAW, SIZES,
 };
-use crate::{handshake, packet};
+use crate::{connection, handshake, packet};
 
 /// A goal from a benchmark issue.
 ///
@@ -59,16 +59,22 @@ pub struct Pair {
 /// must reach 0.9 of raw SHA-256d at 64 KiB and 1 MiB; 1 MiB also decoded
 /// from 64 KiB reads, for information), then the ping stream (at least 3
 /// million frames per second); then issue 3's building blocks, held to the
-/// goals of the connection they will make up: the handshake with identity
+/// goals of the connection they make up: the handshake with identity
 /// proofs at 0.8 of its raw public-key operations, the packet layer at 0.85
-/// of raw ChaCha20-Poly1305.
+/// of raw ChaCha20-Poly1305; then issue 3's goals for the `Connection`
+/// itself: a whole connection (both sides, to connected) at 0.8 of its raw
+/// public-key operations (through the `testing::Pair` for information),
+/// and 64 KiB `block` messages over an established connection at 0.85 of
+/// raw ChaCha20-Poly1305. (The memory goal is not a criterion measurement:
+/// see [`crate::memory`].)
 ///
 /// ```
 /// use veil_benches::report::{plan, Goal};
 /// let pairs = plan();
-/// assert_eq!(pairs.len(), 13);
-/// assert_eq!(pairs.iter().filter(|p| p.goal != Goal::None).count(), 5);
+/// assert_eq!(pairs.len(), 16);
+/// assert_eq!(pairs.iter().filter(|p| p.goal != Goal::None).count(), 7);
 /// assert_eq!(pairs[11].raw, "public_key_ops_raw");
+/// assert_eq!((pairs[13].group.as_str(), pairs[13].op), ("connection_handshake", "connect"));
 /// ```
 #[must_use]
 pub fn plan() -> Vec<Pair> {
@@ -118,6 +124,25 @@ pub fn plan() -> Vec<Pair> {
         group: packet::GROUP.to_string(),
         op: packet::VEIL,
         raw: packet::RAW,
+        goal: Goal::MinRatio(0.85),
+    });
+    for (op, goal) in [
+        (connection::CONNECT, Goal::MinRatio(0.8)),
+        (connection::CONNECT_PAIR, Goal::None),
+    ] {
+        pairs.push(Pair {
+            size: "1 connection".to_string(),
+            group: connection::HANDSHAKE_GROUP.to_string(),
+            op,
+            raw: connection::HANDSHAKE_RAW,
+            goal,
+        });
+    }
+    pairs.push(Pair {
+        size: "64KiB block".to_string(),
+        group: connection::THROUGHPUT_GROUP.to_string(),
+        op: connection::SEND_BLOCK,
+        raw: connection::THROUGHPUT_RAW,
         goal: Goal::MinRatio(0.85),
     });
     pairs

@@ -689,7 +689,12 @@ impl Connection {
     /// ```
     #[must_use]
     pub fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+        let event = self.events.pop_front();
+        if event.is_none() && self.events.capacity() > 0 {
+            // Idle connections hold no event buffer.
+            self.events = VecDeque::new();
+        }
+        event
     }
 
     /// Queues one encrypted packet with arbitrary contents, bypassing every

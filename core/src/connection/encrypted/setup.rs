@@ -383,25 +383,33 @@ impl Setup {
         }
     }
 
-    /// Moves input into `buf` byte by byte until it ends with the peer's
-    /// terminator; true when found. `buf` then holds the garbage and the
-    /// terminator.
+    /// Moves input into `buf` until it holds the peer's terminator; true
+    /// when found, with `buf` holding the garbage before it and `input`
+    /// starting right after it.
     fn scan_terminator(&mut self, input: &mut &[u8]) -> Result<bool, CloseReason> {
         let terminator = match &self.terminators {
             Some(both) => <[u8; TERMINATOR_LEN]>::try_from(&both[TERMINATOR_LEN..])
                 .unwrap_or_else(|_| unreachable!("half of 32 bytes")),
             None => unreachable!("terminators are derived before scanning"),
         };
-        while let Some((&byte, rest)) = input.split_first() {
-            *input = rest;
-            self.buf.push(byte);
-            if self.buf.ends_with(&terminator) {
-                self.buf.truncate(self.buf.len() - TERMINATOR_LEN);
-                return Ok(true);
-            }
-            if self.buf.len() >= MAX_GARBAGE_LEN + TERMINATOR_LEN {
-                return Err(CloseReason::GarbageTerminatorMissing);
-            }
+        let limit = MAX_GARBAGE_LEN + TERMINATOR_LEN;
+        let take = (limit - self.buf.len()).min(input.len());
+        // Windows ending in the new bytes; earlier ones were checked before.
+        let start = self.buf.len().saturating_sub(TERMINATOR_LEN - 1);
+        self.buf.extend_from_slice(&input[..take]);
+        let found = self.buf[start..]
+            .windows(TERMINATOR_LEN)
+            .position(|window| window == terminator);
+        if let Some(position) = found {
+            let end = start + position + TERMINATOR_LEN;
+            let unread = self.buf.len() - end;
+            self.buf.truncate(end - TERMINATOR_LEN);
+            *input = &input[take - unread..];
+            return Ok(true);
+        }
+        *input = &input[take..];
+        if self.buf.len() >= limit {
+            return Err(CloseReason::GarbageTerminatorMissing);
         }
         Ok(false)
     }
