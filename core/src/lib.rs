@@ -22,6 +22,8 @@
 //!   authenticates both sides and agrees on the packet layer's keys;
 //! - [`time`]: monotonic [`Instant`]/[`Duration`] in milliseconds and
 //!   wall-clock [`UnixTime`] as a separate input;
+//! - [`shaping`]: padding and fragmentation of messages into packets
+//!   against traffic analysis (size buckets, random padding, reassembly);
 //! - [`Consequence`]: what a rejection means for the connection and the peer;
 //! - [`testing`]: an in-process pair of connections for tests.
 //!
@@ -65,6 +67,7 @@ pub mod identity;
 pub mod message;
 pub mod noise;
 pub mod packet;
+pub mod shaping;
 pub mod testing;
 pub mod time;
 pub mod wire;
