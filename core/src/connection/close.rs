@@ -189,6 +189,15 @@ pub enum CloseReason {
     },
     /// The peer's nonce is one of our own: we connected to ourselves.
     SelfConnection,
+    /// The peer kept asking for answers (pings) while the transmit queue
+    /// held `max_queued_bytes`: it is not reading, or the caller is not
+    /// draining [`super::Connection::poll_transmit`].
+    TransmitQueueFull {
+        /// Bytes queued.
+        queued: usize,
+        /// The configured limit.
+        limit: usize,
+    },
 }
 
 impl CloseReason {
@@ -227,7 +236,8 @@ impl CloseReason {
             | CloseReason::IncompatibleVersion { .. }
             | CloseReason::ClockSkew { .. }
             | CloseReason::MissingFeatures { .. }
-            | CloseReason::SelfConnection => Consequence::Close,
+            | CloseReason::SelfConnection
+            | CloseReason::TransmitQueueFull { .. } => Consequence::Close,
         }
     }
 
@@ -261,7 +271,8 @@ impl CloseReason {
             | CloseReason::HandshakeTooLarge { .. }
             | CloseReason::GarbageTerminatorMissing
             | CloseReason::UnknownHandshakeFormat { .. }
-            | CloseReason::PlaintextRefused => DisconnectReason::ProtocolViolation,
+            | CloseReason::PlaintextRefused
+            | CloseReason::TransmitQueueFull { .. } => DisconnectReason::ProtocolViolation,
         }
     }
 
@@ -294,6 +305,7 @@ impl CloseReason {
             CloseReason::ClockSkew { .. } => "clock_skew",
             CloseReason::MissingFeatures { .. } => "missing_features",
             CloseReason::SelfConnection => "self_connection",
+            CloseReason::TransmitQueueFull { .. } => "transmit_queue_full",
         }
     }
 }
@@ -353,6 +365,10 @@ impl fmt::Display for CloseReason {
                 "peer lacks required features {features:#010x} / privacy features {privacy_features:#010x}"
             ),
             CloseReason::SelfConnection => f.write_str("connected to self"),
+            CloseReason::TransmitQueueFull { queued, limit } => write!(
+                f,
+                "the peer asked for answers while {queued} bytes were queued (limit {limit})"
+            ),
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use alloc::string::String;
 
-use crate::message::{limits::MAX_USER_AGENT_LEN, PROTOCOL_VERSION};
+use crate::message::{limits::MAX_USER_AGENT_LEN, MessageKind, PROTOCOL_VERSION};
 use crate::time::Duration;
 use crate::wire::WireConfig;
 
@@ -219,6 +219,13 @@ pub enum ConfigError {
     RequiresUnofferedFeature,
     /// An expected peer id needs the encrypted transport.
     PinnedPeerNeedsEncryption,
+    /// `wire.max_payload_len` cannot hold a largest `version` message.
+    WireLimitTooSmall {
+        /// The configured value.
+        len: u32,
+        /// The least that works.
+        min: u32,
+    },
 }
 
 impl core::fmt::Display for ConfigError {
@@ -245,6 +252,10 @@ impl core::fmt::Display for ConfigError {
             ConfigError::PinnedPeerNeedsEncryption => {
                 f.write_str("a connection with an expected peer id must be encrypted")
             }
+            ConfigError::WireLimitTooSmall { len, min } => write!(
+                f,
+                "wire.max_payload_len {len} is below the {min} bytes of a largest version"
+            ),
         }
     }
 }
@@ -292,6 +303,13 @@ impl ConnectionConfig {
             if value == Duration::ZERO {
                 return Err(ConfigError::ZeroDuration { field });
             }
+        }
+        let min = MessageKind::Version.max_payload_len();
+        if self.wire.max_payload_len < min {
+            return Err(ConfigError::WireLimitTooSmall {
+                len: self.wire.max_payload_len,
+                min,
+            });
         }
         if self.local.protocol_version < self.min_protocol_version {
             return Err(ConfigError::VersionBelowMinimum);

@@ -94,6 +94,12 @@ impl Connection {
             return;
         };
         self.paused = false;
+        if matches!(
+            self.state,
+            ConnectionState::Closing | ConnectionState::Closed
+        ) {
+            return;
+        }
         if is_local {
             self.begin_close(now, CloseReason::SelfConnection);
             return;
@@ -240,7 +246,7 @@ impl Connection {
             }
             Transport::Encrypted(encrypted) => {
                 // Id byte, optional long-form command, payload.
-                encrypted.set_max_contents_len(max_payload as usize + 13);
+                encrypted.on_connected(max_payload as usize + 13);
                 TransportKind::Encrypted
             }
             Transport::Detecting { .. } | Transport::Gone => {

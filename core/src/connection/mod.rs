@@ -19,6 +19,10 @@
 //!    - drain [`Connection::poll_event`] until it returns `None`;
 //!    - re-read [`Connection::poll_timeout`]: it is one absolute deadline
 //!      (with its reason) and replaces any earlier one.
+//!    - while [`Connection::queued_bytes`] stays high because the socket
+//!      takes no more, stop reading from it too (backpressure): a peer that
+//!      keeps asking for answers while the queue holds `max_queued_bytes`
+//!      is disconnected ([`CloseReason::TransmitQueueFull`]).
 //! 5. Stop once [`Event::Closed`] came out (the state is
 //!    [`ConnectionState::Closed`]); drop the socket.
 //!

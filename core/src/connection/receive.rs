@@ -186,7 +186,7 @@ impl Connection {
             Item::Skipped => self.skipped_encrypted += 1,
             Item::Decoy => self.stats.decoys_received += 1,
             Item::Rekeyed => {
-                self.stats.rekeys += 1;
+                self.stats.rekeys = self.stats.rekeys.saturating_add(1);
                 self.last_rekey = now;
                 self.events.push_back(Event::Rekeyed {
                     generation: self.stats.rekeys,
@@ -213,6 +213,15 @@ impl Connection {
                 state: "connected",
             }),
             Message::Ping(ping) => {
+                // A peer that sends pings but does not read our answers
+                // must not grow the queue without bound.
+                let limit = self.config.max_queued_bytes;
+                if self.outbox.len() >= limit {
+                    return Err(CloseReason::TransmitQueueFull {
+                        queued: self.outbox.len(),
+                        limit,
+                    });
+                }
                 self.queue_message(&Message::Pong(Pong::answering(ping)))
                     .unwrap_or_else(|_| unreachable!("a pong is always valid"));
                 Ok(())

@@ -40,6 +40,7 @@ impl FsChaCha20 {
             // Assigning in place overwrites the old cipher state (and the
             // keystream block holding `next_key`).
             self.keystream = keystream(next_key, self.rekeys);
+            zeroize::Zeroize::zeroize(&mut next_key);
             self.fields_this_period = 0;
         }
     }

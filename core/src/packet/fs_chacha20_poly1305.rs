@@ -95,6 +95,7 @@ impl FsChaCha20Poly1305 {
             };
             // Assigning in place overwrites the old key schedule.
             self.key = chacha20_poly1305_key(&next_key);
+            zeroize::Zeroize::zeroize(&mut next_key);
             self.rekeys += 1;
             self.packets_this_period = 0;
         }

@@ -61,6 +61,15 @@ pub(crate) enum Control {
 }
 
 impl Control {
+    /// The message's name, for errors.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Control::RekeyInit(_) => "rekey_init",
+            Control::RekeyAck(_) => "rekey_ack",
+            Control::RekeyDone => "rekey_done",
+        }
+    }
+
     pub(crate) fn encoded_len(self) -> usize {
         match self {
             Control::RekeyInit(_) | Control::RekeyAck(_) => 33,

@@ -70,6 +70,8 @@ pub(crate) struct Encrypted {
     receive_aad: Option<Vec<u8>>,
     receiving: bool,
     reader: PacketReader,
+    /// Whether the version handshake completed: rekeys wait for it.
+    connected: bool,
     chain: Option<Zeroizing<[u8; 32]>>,
     rekey: RekeyState,
     bytes_since_rekey: u64,
@@ -111,6 +113,7 @@ impl Encrypted {
             receive_aad: None,
             receiving: false,
             reader: PacketReader::default(),
+            connected: false,
             chain: None,
             rekey: RekeyState::Idle,
             bytes_since_rekey: 0,
@@ -122,8 +125,10 @@ impl Encrypted {
         self.send.is_some()
     }
 
-    /// Raises the receive limit once the handshake completed.
-    pub(crate) fn set_max_contents_len(&mut self, max: usize) {
+    /// The version handshake completed: raises the receive limit to `max`
+    /// and allows session rekeys.
+    pub(crate) fn on_connected(&mut self, max: usize) {
+        self.connected = true;
         if let Some(receive) = &mut self.receive {
             receive.set_max_contents_len(max);
         }
@@ -264,7 +269,7 @@ impl Encrypted {
         now: Instant,
         rng: &mut R,
     ) -> bool {
-        if !matches!(self.rekey, RekeyState::Idle) || !self.can_send() || !self.receiving {
+        if !matches!(self.rekey, RekeyState::Idle) || !self.connected {
             return false;
         }
         let (secret, public) = rekey::ephemeral(rng);
@@ -284,6 +289,12 @@ impl Encrypted {
             name,
             state: "rekeying",
         };
+        if !self.connected {
+            return Err(CloseReason::UnexpectedMessage {
+                name: control.name(),
+                state: "handshaking",
+            });
+        }
         let state = core::mem::replace(&mut self.rekey, RekeyState::Idle);
         match (control, state) {
             (Control::RekeyInit(_), state @ RekeyState::Initiated { .. }) if self.initiator => {

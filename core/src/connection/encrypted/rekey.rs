@@ -64,7 +64,7 @@ pub(crate) fn derive(
         unreachable!("160 bytes is far below HKDF-SHA256's limit")
     };
     let key = |index: usize| {
-        let mut key = [0u8; KEY_LEN];
+        let mut key = Zeroizing::new([0u8; KEY_LEN]);
         key.copy_from_slice(&okm[index * KEY_LEN..(index + 1) * KEY_LEN]);
         key
     };
@@ -75,8 +75,8 @@ pub(crate) fn derive(
         if initiator { (i2r, r2i) } else { (r2i, i2r) };
     Some(NewKeys {
         chain: next_chain,
-        send: SendCipher::new(send_length, send_contents),
-        receive: ReceiveCipher::new(receive_length, receive_contents),
+        send: SendCipher::new(*send_length, *send_contents),
+        receive: ReceiveCipher::new(*receive_length, *receive_contents),
     })
 }
 
