@@ -11,7 +11,7 @@
 //!   [`Nodes::connect_pair`] does the same through
 //!   [`veil_core::testing::Pair`], for comparison.
 //! - [`Channel::send_block`]: one 64 KiB `block` message from `a` to `b`
-//!   over an established connection (`send`, `poll_transmit`,
+//!   over an established connection (`send`, `transmit_slice`,
 //!   `handle_input`, `poll_event`), against raw ChaCha20-Poly1305 sealing
 //!   and opening 64 KiB ([`RawAead`](crate::packet::RawAead)).
 //!
@@ -99,7 +99,7 @@ pub const THROUGHPUT_RAW: &str = crate::packet::RAW;
 /// ```
 pub const BLOCK_LEN: usize = 64 * 1024;
 
-/// Bytes moved per `poll_transmit` / `handle_input` call: one socket read
+/// Bytes moved per `transmit_slice` / `handle_input` call: one socket read
 /// or write. A 64 KiB block's packet (65,557 bytes) takes two.
 ///
 /// ```
@@ -117,8 +117,9 @@ const NOW: Instant = Instant::ZERO;
 /// The wall clock at [`NOW`] (the `version` timestamps).
 const WALL_CLOCK: UnixTime = UnixTime::from_secs(1_700_000_000);
 
-/// The wire between two connections: a transmit buffer of [`IO_CHUNK`]
-/// bytes, and the drive contract carried out for both sides.
+/// The wire between two connections: bytes lent from one side's queue to
+/// the other's `handle_input`, [`IO_CHUNK`] at a time, and the drive
+/// contract carried out for both sides.
 ///
 /// ```
 /// use veil_benches::connection::{Link, Nodes};
@@ -129,19 +130,17 @@ const WALL_CLOCK: UnixTime = UnixTime::from_secs(1_700_000_000);
 /// ```
 #[derive(Debug)]
 pub struct Link {
-    buf: Vec<u8>,
+    chunk: usize,
 }
 
 impl Default for Link {
     fn default() -> Self {
-        Link {
-            buf: vec![0; IO_CHUNK],
-        }
+        Link { chunk: IO_CHUNK }
     }
 }
 
 impl Link {
-    /// A link that moves at most `chunk` bytes per `poll_transmit` /
+    /// A link that moves at most `chunk` bytes per `transmit_slice` /
     /// `handle_input` call.
     ///
     /// # Panics
@@ -155,23 +154,25 @@ impl Link {
     #[must_use]
     pub fn with_chunk(chunk: usize) -> Link {
         assert!(chunk > 0, "a link moves at least one byte at a time");
-        Link {
-            buf: vec![0; chunk],
-        }
+        Link { chunk }
     }
 
     /// Moves everything `from` has queued into `to`, one chunk
     /// ([`IO_CHUNK`] unless made [`Link::with_chunk`]) at a time. True if
     /// any byte moved.
     pub fn carry(&mut self, from: &mut Connection, to: &mut Connection, now: Instant) -> bool {
+        // Reads straight from the sender's queue (`transmit_slice`), as a
+        // shell writing to a socket would: no copy out of the queue.
         let mut moved = false;
         loop {
-            let n = from.poll_transmit(&mut self.buf);
+            let queued = from.transmit_slice();
+            let n = queued.len().min(self.chunk);
             if n == 0 {
                 return moved;
             }
             moved = true;
-            to.handle_input(now, &self.buf[..n]);
+            to.handle_input(now, &queued[..n]);
+            from.advance_transmit(n);
         }
     }
 
@@ -357,7 +358,7 @@ impl core::fmt::Debug for Channel {
 
 impl Channel {
     /// Sends the block from `a` and delivers it to `b`'s application:
-    /// `a.send`, then `a.poll_transmit` into `b.handle_input` in
+    /// `a.send`, then `a.transmit_slice` into `b.handle_input` in
     /// [`IO_CHUNK`] pieces, then `b.poll_event`; and whatever `b` answers
     /// (a session rekey's packets, after every 1 GiB) back to `a`. Returns
     /// the length of the block `b` received.

@@ -670,13 +670,67 @@ impl Connection {
     #[must_use]
     pub fn poll_transmit(&mut self, buf: &mut [u8]) -> usize {
         let n = self.outbox.pop_into(buf);
+        self.transmitted(n);
+        n
+    }
+
+    /// The queued bytes, lent without copying: write what the socket takes
+    /// straight from here, then report it with
+    /// [`Connection::advance_transmit`]. An alternative to
+    /// [`Connection::poll_transmit`] that saves a copy.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use rand_chacha::rand_core::SeedableRng;
+    /// # use veil_core::connection::{Connection, ConnectionConfig};
+    /// # use veil_core::{identity::Identity, Instant, UnixTime};
+    /// # let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
+    /// # let identity = Identity::generate(&mut rng);
+    /// let mut connection = Connection::outbound(Arc::new(ConnectionConfig::default()), &identity, None, Instant::ZERO, UnixTime::EPOCH, &mut rng).unwrap();
+    /// let mut socket = Vec::new();
+    /// while !connection.transmit_slice().is_empty() {
+    ///     // A socket that takes at most 10 bytes per write.
+    ///     let taken = connection.transmit_slice().len().min(10);
+    ///     socket.extend_from_slice(&connection.transmit_slice()[..taken]);
+    ///     connection.advance_transmit(taken);
+    /// }
+    /// assert!(socket.len() >= 32);
+    /// ```
+    #[must_use]
+    pub fn transmit_slice(&self) -> &[u8] {
+        self.outbox.front()
+    }
+
+    /// Marks the first `n` bytes of [`Connection::transmit_slice`] as sent
+    /// (at most all of them).
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use rand_chacha::rand_core::SeedableRng;
+    /// # use veil_core::connection::{Connection, ConnectionConfig};
+    /// # use veil_core::{identity::Identity, Instant, UnixTime};
+    /// # let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
+    /// # let identity = Identity::generate(&mut rng);
+    /// let mut connection = Connection::outbound(Arc::new(ConnectionConfig::default()), &identity, None, Instant::ZERO, UnixTime::EPOCH, &mut rng).unwrap();
+    /// let queued = connection.queued_bytes();
+    /// connection.advance_transmit(usize::MAX);
+    /// assert_eq!(connection.stats().bytes_sent, queued as u64);
+    /// assert!(connection.transmit_slice().is_empty());
+    /// ```
+    pub fn advance_transmit(&mut self, n: usize) {
+        let n = n.min(self.outbox.len());
+        self.outbox.advance(n);
+        self.transmitted(n);
+    }
+
+    /// Bookkeeping once `n` bytes left the queue.
+    fn transmitted(&mut self, n: usize) {
         self.stats.bytes_sent += n as u64;
         if self.outbox.is_empty() && self.state == ConnectionState::Closing {
             if let Some((reason, _)) = self.closing.take() {
                 self.finish_close(reason);
             }
         }
-        n
     }
 
     /// The next event, if any. Call until `None` after every input.

@@ -38,6 +38,26 @@ impl Outbox {
         &mut self.buf[start..]
     }
 
+    /// The queue's buffer, for appending in place (a packet is encoded and
+    /// encrypted where it will be sent from, without zero-filling first).
+    pub(crate) fn back_buffer(&mut self) -> &mut Vec<u8> {
+        self.compact();
+        &mut self.buf
+    }
+
+    /// The bytes waiting, front first.
+    pub(crate) fn front(&self) -> &[u8] {
+        &self.buf[self.head..]
+    }
+
+    /// Drops the first `n` bytes waiting (at most all of them).
+    pub(crate) fn advance(&mut self, n: usize) {
+        self.head += n.min(self.len());
+        if self.head == self.buf.len() {
+            self.clear();
+        }
+    }
+
     /// Removes the last `len` bytes (undoes an [`Outbox::append`] whose
     /// filling failed).
     pub(crate) fn truncate_back(&mut self, len: usize) {
@@ -49,10 +69,7 @@ impl Outbox {
     pub(crate) fn pop_into(&mut self, out: &mut [u8]) -> usize {
         let n = out.len().min(self.len());
         out[..n].copy_from_slice(&self.buf[self.head..self.head + n]);
-        self.head += n;
-        if self.head == self.buf.len() {
-            self.clear();
-        }
+        self.advance(n);
         n
     }
 

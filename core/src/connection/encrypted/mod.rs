@@ -20,7 +20,9 @@ use super::outbox::Outbox;
 use super::CloseReason;
 use crate::identity::{Identity, PeerId};
 use crate::message::Message;
-use crate::packet::{packet_len, Header, ReceiveCipher, SendCipher, HEADER_LEN, LENGTH_FIELD_LEN};
+use crate::packet::{
+    packet_len, Header, ReceiveCipher, SendCipher, HEADER_LEN, LENGTH_FIELD_LEN, TAG_LEN,
+};
 use crate::time::Instant;
 use crate::wire::{EncodeError, WireConfig};
 
@@ -242,11 +244,10 @@ impl Encrypted {
         }
         let contents_len = 1 + len;
         let id = contents::short_id(message.kind());
-        self.seal(out, contents_len, |contents| {
-            contents[0] = id;
-            let mut payload = &mut contents[1..];
+        self.seal(out, contents_len, |buf| {
+            buf.push(id);
             message
-                .encode_payload(&mut payload)
+                .encode_payload(buf)
                 .unwrap_or_else(|_| unreachable!("validated above, sized by payload_len"));
         });
         Ok(())
@@ -257,7 +258,7 @@ impl Encrypted {
     pub(crate) fn send_raw(&mut self, contents: &[u8], decoy: bool, out: &mut Outbox) {
         let header = Header::DATA.with_decoy(decoy);
         self.seal_with(out, contents.len(), header, |buf| {
-            buf.copy_from_slice(contents)
+            buf.extend_from_slice(contents);
         });
     }
 
@@ -360,14 +361,17 @@ impl Encrypted {
     }
 
     fn send_control(&mut self, control: Control, out: &mut Outbox) {
-        self.seal(out, control.encoded_len(), |contents| {
-            control.encode(contents)
+        let len = control.encoded_len();
+        self.seal(out, len, |buf| {
+            let at = buf.len();
+            buf.resize(at + len, 0);
+            control.encode(&mut buf[at..]);
         });
     }
 
-    /// Appends one packet of `contents_len` bytes, filled in place by
-    /// `fill`, and encrypts it where it lies.
-    fn seal(&mut self, out: &mut Outbox, contents_len: usize, fill: impl FnOnce(&mut [u8])) {
+    /// Appends one packet of `contents_len` bytes, whose contents `fill`
+    /// appends to the queue's buffer, and encrypts it where it lies.
+    fn seal(&mut self, out: &mut Outbox, contents_len: usize, fill: impl FnOnce(&mut Vec<u8>)) {
         self.seal_with(out, contents_len, Header::DATA, fill);
     }
 
@@ -376,17 +380,22 @@ impl Encrypted {
         out: &mut Outbox,
         contents_len: usize,
         header: Header,
-        fill: impl FnOnce(&mut [u8]),
+        fill: impl FnOnce(&mut Vec<u8>),
     ) {
         let Some(send) = &mut self.send else {
             unreachable!("packets are sent only once the handshake finished")
         };
         let len = packet_len(contents_len);
-        let packet = out.append(len);
-        let offset = LENGTH_FIELD_LEN + HEADER_LEN;
-        fill(&mut packet[offset..offset + contents_len]);
+        let buf = out.back_buffer();
+        let start = buf.len();
+        buf.reserve(len);
+        buf.extend_from_slice(&[0u8; LENGTH_FIELD_LEN + HEADER_LEN]);
+        // `fill` appends the contents; the resize only guards the layout.
+        fill(buf);
+        buf.resize(start + len - TAG_LEN, 0);
+        buf.extend_from_slice(&[0u8; TAG_LEN]);
         let aad = self.send_aad.take().unwrap_or_default();
-        send.encrypt_in_place(packet, contents_len, &aad, header)
+        send.encrypt_in_place(&mut buf[start..], contents_len, &aad, header)
             .unwrap_or_else(|_| unreachable!("the packet was sized for its contents"));
         self.bytes_since_rekey = self.bytes_since_rekey.saturating_add(len as u64);
     }
