@@ -4,15 +4,12 @@
 
 mod support;
 
-use std::sync::Arc;
-
 use support::conn::{
-    close_reason, connected_pair, drain, drain_events, frame, plain_in, version, WALL,
+    close_reason, connected_pair, drain, drain_events, frame, inbound, plain_in, version, WALL,
 };
 use veil_core::connection::{
-    CloseReason, ConfigError, Connection, ConnectionConfig, ConnectionState, Event, TransportKind,
+    CloseReason, ConfigError, ConnectionConfig, ConnectionState, Event, TransportKind,
 };
-use veil_core::identity::Identity;
 use veil_core::message::{DisconnectReason, Message, Ping};
 use veil_core::testing::Pair;
 use veil_core::wire::WireConfig;
@@ -64,18 +61,7 @@ fn a_nonce_check_answered_after_a_close_sends_nothing_more() {
         check_self_connection: true,
         ..ConnectionConfig::default()
     };
-    let mut rng =
-        <rand_chacha::ChaCha20Rng as rand_chacha::rand_core::SeedableRng>::seed_from_u64(5);
-    let identity = Identity::generate(&mut rng);
-    let mut b = Connection::inbound(
-        Arc::new(config),
-        &identity,
-        None,
-        Instant::ZERO,
-        WALL,
-        &mut rng,
-    )
-    .unwrap();
+    let mut b = inbound(config, 5);
     b.handle_input(Instant::ZERO, &frame(&Message::Version(version(77, WALL))));
     assert!(matches!(
         drain_events(&mut b).as_slice(),
