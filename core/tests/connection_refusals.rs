@@ -11,6 +11,7 @@ use std::sync::Arc;
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use support::conn::*;
+use support::raw_frame;
 use veil_core::connection::{
     CloseReason, Connection, ConnectionConfig, ConnectionState, Event, LocalVersion, TimeoutReason,
     MIN_HANDSHAKE_BYTES,

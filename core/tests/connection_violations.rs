@@ -7,6 +7,7 @@
 mod support;
 
 use support::conn::*;
+use support::raw_frame;
 use veil_core::connection::{CloseReason, ConnectionConfig, ConnectionState};
 use veil_core::message::{Disconnect, DisconnectReason, Message, MessageKind};
 use veil_core::packet::DecryptError;

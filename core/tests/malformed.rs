@@ -11,23 +11,12 @@ use veil_core::message::{
     NetAddress, PayloadError, Version,
 };
 use veil_core::wire::{
-    checksum, Command, CommandError, EncodeError, FrameDecoder, FrameEncoder, FrameHeader,
-    UnknownCommandPolicy, WireConfig, WireError, WireErrorKind, HEADER_LEN,
+    Command, CommandError, EncodeError, FrameDecoder, FrameEncoder, UnknownCommandPolicy,
+    WireConfig, WireError, WireErrorKind, HEADER_LEN,
 };
 use veil_core::{Consequence, UnixTime};
 
-fn raw_frame(command: &[u8], payload: &[u8]) -> Vec<u8> {
-    let mut name = [0u8; 12];
-    name[..command.len()].copy_from_slice(command);
-    let header = FrameHeader {
-        payload_len: payload.len() as u32,
-        command: name,
-        checksum: checksum(payload),
-    };
-    let mut out = header.to_bytes().to_vec();
-    out.extend_from_slice(payload);
-    out
-}
+use support::raw_frame;
 
 fn decode_one(config: WireConfig, bytes: &[u8]) -> Result<Option<Message>, WireError> {
     let mut decoder = FrameDecoder::new(config);

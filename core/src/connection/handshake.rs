@@ -21,7 +21,7 @@ pub(super) struct VersionExchange {
     /// The peer's `version`, once it passed every check.
     remote: Option<Version>,
     /// The peer's `version` while the caller checks its nonce.
-    awaiting_nonce_check: Option<Version>,
+    pub(super) awaiting_nonce_check: Option<Version>,
     verack_received: bool,
     pub(super) peer_id: Option<PeerId>,
     /// Bytes received so far.
@@ -93,7 +93,6 @@ impl Connection {
         else {
             return;
         };
-        self.paused = false;
         if matches!(
             self.state,
             ConnectionState::Closing | ConnectionState::Closed
@@ -167,7 +166,6 @@ impl Connection {
                     if let Some(exchange) = &mut self.exchange {
                         exchange.awaiting_nonce_check = Some(version);
                     }
-                    self.paused = true;
                 } else {
                     self.accept_version(now, version);
                 }

@@ -225,7 +225,6 @@ pub struct Connection {
     closing: Option<(CloseReason, Instant)>,
     /// Input held while the caller checks the peer's nonce.
     held_input: Vec<u8>,
-    paused: bool,
     skipped_encrypted: u64,
 }
 
@@ -352,7 +351,6 @@ impl Connection {
             last_rekey: now,
             closing: None,
             held_input: Vec::new(),
-            paused: false,
             skipped_encrypted: 0,
         }
     }
@@ -500,6 +498,13 @@ impl Connection {
     #[must_use]
     pub fn queued_bytes(&self) -> usize {
         self.outbox.len()
+    }
+
+    /// Whether input is held until the caller answers a nonce check.
+    fn paused(&self) -> bool {
+        self.exchange
+            .as_ref()
+            .is_some_and(|exchange| exchange.awaiting_nonce_check.is_some())
     }
 
     /// Wall-clock time now, from the time given at creation.

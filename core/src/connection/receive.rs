@@ -86,7 +86,7 @@ impl Connection {
         {
             return;
         }
-        if self.paused {
+        if self.paused() {
             self.held_input.extend_from_slice(input);
             return;
         }
@@ -123,7 +123,7 @@ impl Connection {
                 )));
             }
             self.read_all(now, &mut &prefix[..]);
-            if self.paused {
+            if self.paused() {
                 self.held_input.extend_from_slice(input);
                 return;
             }
@@ -136,7 +136,7 @@ impl Connection {
             if self.state == ConnectionState::Closing || self.state == ConnectionState::Closed {
                 return;
             }
-            if self.paused {
+            if self.paused() {
                 self.held_input.extend_from_slice(input);
                 *input = &[];
                 return;

@@ -3,4 +3,4 @@
 
 mod pair;
 
-pub use pair::{Direction, Livelock, Pair, PairEvent, PAIR_WALL_CLOCK};
+pub use pair::{Direction, Livelock, Pair, PairEvent, Tamper, PAIR_WALL_CLOCK};

@@ -87,6 +87,19 @@ impl core::fmt::Display for Livelock {
 
 /// A hook that sees (and may change) every chunk in flight: direction,
 /// offset of the chunk's first byte in its direction's stream, bytes.
+///
+/// # Example
+///
+/// ```
+/// use veil_core::testing::{Direction, Tamper};
+/// // Flip the first byte the inbound side ever receives.
+/// let flip: Tamper = Box::new(|direction, offset, chunk| {
+///     if direction == Direction::AToB && offset == 0 {
+///         chunk[0] ^= 1;
+///     }
+/// });
+/// # let _ = flip;
+/// ```
 pub type Tamper = Box<dyn FnMut(Direction, u64, &mut Vec<u8>)>;
 
 /// An outbound connection `a` and an inbound connection `b` joined by a
@@ -390,6 +403,7 @@ impl Pair {
 
     fn collect_events(&mut self) -> bool {
         let mut moved = false;
+        let own = [self.a.local_nonce(), self.b.local_nonce()];
         for at_a in [true, false] {
             loop {
                 let connection = if at_a { &mut self.a } else { &mut self.b };
@@ -398,11 +412,8 @@ impl Pair {
                 };
                 moved = true;
                 if let Event::CheckNonce { remote_nonce } = event {
-                    let _ = connection;
-                    let own = [self.a.local_nonce(), self.b.local_nonce()];
                     let local = remote_nonce == own[usize::from(!at_a)]
                         || (self.same_node && own.contains(&remote_nonce));
-                    let connection = if at_a { &mut self.a } else { &mut self.b };
                     connection.resolve_nonce_check(self.now, local);
                 }
                 self.events.push(PairEvent {

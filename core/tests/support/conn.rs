@@ -9,12 +9,13 @@ use std::sync::Arc;
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use veil_core::connection::{
-    CloseReason, Connection, ConnectionConfig, ConnectionState, Event, HandshakeInfo, TransportKind,
+    CloseReason, ConfigError, Connection, ConnectionConfig, ConnectionState, Event, HandshakeInfo,
+    TransportKind,
 };
 use veil_core::identity::{Identity, PeerId};
 use veil_core::message::{Disconnect, DisconnectReason, Message, Version, PROTOCOL_VERSION};
 use veil_core::testing::{Direction, Pair, PAIR_WALL_CLOCK};
-use veil_core::wire::{checksum, FrameDecoder, FrameEncoder, FrameHeader};
+use veil_core::wire::{FrameDecoder, FrameEncoder};
 use veil_core::{Instant, UnixTime};
 
 /// Wall-clock time of every connection a [`Pair`] makes.
@@ -289,20 +290,6 @@ pub fn frame(message: &Message) -> Vec<u8> {
         .expect("valid message")
 }
 
-/// A plaintext frame with any command and payload, and a correct checksum.
-pub fn raw_frame(command: &str, payload: &[u8]) -> Vec<u8> {
-    let mut name = [0u8; 12];
-    name[..command.len()].copy_from_slice(command.as_bytes());
-    let header = FrameHeader {
-        payload_len: payload.len() as u32,
-        command: name,
-        checksum: checksum(payload),
-    };
-    let mut out = header.to_bytes().to_vec();
-    out.extend_from_slice(payload);
-    out
-}
-
 /// The payload of `message` as it travels on either transport.
 pub fn payload(message: &Message) -> Vec<u8> {
     let mut out = Vec::new();
@@ -312,24 +299,28 @@ pub fn payload(message: &Message) -> Vec<u8> {
 
 /// A raw inbound connection (identity from `seed`) at time zero.
 pub fn inbound(config: ConnectionConfig, seed: u64) -> Connection {
-    let mut rng = ChaCha20Rng::seed_from_u64(seed);
-    let identity = Identity::generate(&mut rng);
-    Connection::inbound(
-        Arc::new(config),
-        &identity,
-        None,
-        Instant::ZERO,
-        WALL,
-        &mut rng,
-    )
-    .unwrap()
+    raw_connection(Connection::inbound, config, seed)
 }
 
 /// A raw outbound connection (identity from `seed`) at time zero.
 pub fn outbound(config: ConnectionConfig, seed: u64) -> Connection {
+    raw_connection(Connection::outbound, config, seed)
+}
+
+/// The signature of [`Connection::inbound`] and [`Connection::outbound`].
+type Constructor = fn(
+    Arc<ConnectionConfig>,
+    &Identity,
+    Option<PeerId>,
+    Instant,
+    UnixTime,
+    &mut ChaCha20Rng,
+) -> Result<Connection, ConfigError>;
+
+fn raw_connection(new: Constructor, config: ConnectionConfig, seed: u64) -> Connection {
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
     let identity = Identity::generate(&mut rng);
-    Connection::outbound(
+    new(
         Arc::new(config),
         &identity,
         None,

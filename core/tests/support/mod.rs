@@ -9,7 +9,25 @@ pub mod session;
 pub mod strategies;
 
 use veil_core::message::Message;
-use veil_core::wire::{Frame, FrameDecoder, FrameEncoder, WireConfig, WireError};
+use veil_core::wire::{
+    checksum, Frame, FrameDecoder, FrameEncoder, FrameHeader, WireConfig, WireError,
+};
+
+/// A plaintext frame with any command bytes and payload, and a correct
+/// checksum (commands need not be valid: tests build malformed ones).
+pub fn raw_frame(command: impl AsRef<[u8]>, payload: &[u8]) -> Vec<u8> {
+    let command = command.as_ref();
+    let mut name = [0u8; 12];
+    name[..command.len()].copy_from_slice(command);
+    let header = FrameHeader {
+        payload_len: payload.len() as u32,
+        command: name,
+        checksum: checksum(payload),
+    };
+    let mut out = header.to_bytes().to_vec();
+    out.extend_from_slice(payload);
+    out
+}
 
 /// Encodes messages back to back into one stream.
 pub fn stream_of(messages: &[Message]) -> Vec<u8> {

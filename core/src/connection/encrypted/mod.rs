@@ -70,7 +70,6 @@ pub(crate) struct Encrypted {
     receive: Option<ReceiveCipher>,
     /// The peer's garbage, once found: associated data of its first packet.
     receive_aad: Option<Vec<u8>>,
-    receiving: bool,
     reader: PacketReader,
     /// Whether the version handshake completed: rekeys wait for it.
     connected: bool,
@@ -113,7 +112,6 @@ impl Encrypted {
             send_aad: None,
             receive: None,
             receive_aad: None,
-            receiving: false,
             reader: PacketReader::default(),
             connected: false,
             chain: None,
@@ -186,14 +184,12 @@ impl Encrypted {
                 }
                 Step::PeerGarbage(garbage) => {
                     self.receive_aad = Some(garbage);
-                    self.receiving = true;
-                    if setup.is_done() {
-                        self.setup = None;
-                    }
+                    // The setup's last step: packets flow from here on.
+                    self.setup = None;
                 }
             }
         }
-        if !self.receiving {
+        if self.setup.is_some() {
             return Ok(None);
         }
         // `None` means the input ran out: a control packet with nothing to

@@ -192,11 +192,6 @@ impl Setup {
         self.buf.capacity() + self.local_garbage.capacity()
     }
 
-    /// Whether the setup has nothing left to do.
-    pub(crate) fn is_done(&self) -> bool {
-        self.stage == Stage::Done
-    }
-
     /// Consumes input until a step completes or the input runs out.
     pub(crate) fn read(
         &mut self,
