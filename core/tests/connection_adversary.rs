@@ -11,6 +11,7 @@ use std::sync::Arc;
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use support::conn::*;
+use veil_core::shaping::ShapingConfig;
 use veil_core::connection::{
     layout, CloseReason, Connection, ConnectionConfig, ConnectionState, Event, LocalVersion,
     TimeoutReason, TransportKind,
@@ -225,15 +226,18 @@ fn a_peer_sending_one_byte_per_second_fits_the_handshake_timeout_or_not() {
             }
             TransportKind::Plaintext => HEADER_LEN + version_payload + HEADER_LEN,
         };
+        // Unpadded, so the byte counts above hold.
         let config_a = ConnectionConfig {
             outbound_transport: transport,
             max_garbage_len: 0,
             handshake_timeout: patient,
+            shaping: ShapingConfig::OFF,
             ..ConnectionConfig::default()
         };
         let config_b = |handshake_timeout| ConnectionConfig {
             accept_plaintext: true,
             handshake_timeout,
+            shaping: ShapingConfig::OFF,
             ..ConnectionConfig::default()
         };
         // Byte k arrives at k seconds, so the last of `needed` bytes at

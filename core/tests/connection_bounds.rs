@@ -31,8 +31,10 @@ fn a_ping_flood_against_a_full_transmit_queue_closes_instead_of_growing_it() {
         flood.extend(drain(&mut pair.a));
     }
     pair.b.handle_input(now, &flood);
+    // Past the limit by at most the pong that crossed it and the
+    // disconnect, each one smallest bucket under the default padding.
     assert!(
-        pair.b.queued_bytes() <= limit + 64,
+        pair.b.queued_bytes() <= limit + 2 * veil_core::shaping::BUCKETS[0],
         "{}",
         pair.b.queued_bytes()
     );

@@ -13,6 +13,7 @@ use veil_core::connection::{
 };
 use veil_core::identity::Identity;
 use veil_core::message::{DisconnectReason, Message, MessageKind, PROTOCOL_VERSION};
+use veil_core::shaping::ShapingConfig;
 use veil_core::testing::Pair;
 use veil_core::wire::{EncodeError, HEADER_LEN};
 use veil_core::{Duration, Instant, UnixTime};
@@ -98,6 +99,7 @@ fn handshake_info_negotiates_features_by_and_and_reports_the_remote_version() {
                 ..LocalVersion::default()
             },
             outbound_transport: transport,
+            shaping: ShapingConfig::OFF,
             ..ConnectionConfig::default()
         };
         let config_b = ConnectionConfig {
@@ -108,6 +110,8 @@ fn handshake_info_negotiates_features_by_and_and_reports_the_remote_version() {
                 ..LocalVersion::default()
             },
             accept_plaintext: true,
+            // Only the bits set above: shaping would add its own.
+            shaping: ShapingConfig::OFF,
             ..ConnectionConfig::default()
         };
         let mut pair = Pair::new(config_a, config_b, 4).unwrap();

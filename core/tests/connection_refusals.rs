@@ -18,6 +18,7 @@ use veil_core::connection::{
 };
 use veil_core::identity::Identity;
 use veil_core::message::{Disconnect, DisconnectReason, Message};
+use veil_core::shaping::ShapingConfig;
 use veil_core::testing::Pair;
 use veil_core::{Consequence, Duration, Instant, UnixTime};
 
@@ -222,6 +223,8 @@ fn a_peer_without_required_features_is_refused() {
             },
             required_features: features,
             required_privacy_features: privacy,
+            // Only the bits set above: shaping would add its own.
+            shaping: ShapingConfig::OFF,
             ..ConnectionConfig::default()
         };
         let offering = ConnectionConfig {
@@ -230,6 +233,7 @@ fn a_peer_without_required_features_is_refused() {
                 privacy_features: 0b01,
                 ..LocalVersion::default()
             },
+            shaping: ShapingConfig::OFF,
             ..ConnectionConfig::default()
         };
         let mut pair = Pair::new(offering, demanding, 13).unwrap();

@@ -7,6 +7,7 @@
 mod support;
 
 use support::conn::*;
+use veil_core::shaping::ShapingConfig;
 use veil_core::connection::{
     layout, CloseReason, ConnectionConfig, ConnectionState, LocalVersion, TransportKind,
 };
@@ -139,8 +140,11 @@ fn sweep(
 /// 2, terminator, message 3, version and verack packets) and every other
 /// offset of the application packets after them.
 fn sweep_without_garbage(direction: Direction) -> usize {
+    // Unpadded, so that every byte of the bare protocol is swept; the
+    // sampled sweep below runs with the default (padded) configuration.
     let config = ConnectionConfig {
         max_garbage_len: 0,
+        shaping: ShapingConfig::OFF,
         ..ConnectionConfig::default()
     };
     sweep(&config, SEED, &[direction], |_, offset, handshake| {

@@ -249,7 +249,10 @@ fn oversize_messages_are_refused_before_buffering() {
     );
     assert_eq!(reason.consequence(), Consequence::Close);
     assert!(pair.b.stats().bytes_received > received);
-    assert!(pair.b.buffered_bytes() < 1_000, "nothing of it was kept");
+    // What remains is the transmit buffer of the (padded) handshake, far
+    // below the 20 kB the peer announced.
+    let buffered = pair.b.buffered_bytes();
+    assert!(buffered < 4_096, "nothing of it was kept: {buffered}");
 
     // Plaintext: a header announcing a 9-byte ping.
     let mut b = plain_in();

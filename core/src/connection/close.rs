@@ -6,6 +6,7 @@ use crate::identity::{IdentityError, PeerId};
 use crate::message::{Disconnect, DisconnectReason, MessageKind, PayloadError};
 use crate::noise::NoiseError;
 use crate::packet::DecryptError;
+use crate::shaping::ShapingError;
 use crate::time::Duration;
 use crate::wire::WireError;
 use crate::Consequence;
@@ -35,6 +36,9 @@ pub enum TimeoutReason {
     Ping,
     /// Time for a session rekey (does not close).
     Rekey,
+    /// Traffic shaping has a held message, a constant-rate slot, chaff or
+    /// a dummy packet due (does not close).
+    Shaping,
 }
 
 impl TimeoutReason {
@@ -54,6 +58,7 @@ impl TimeoutReason {
             TimeoutReason::CloseLinger => "close_linger",
             TimeoutReason::Ping => "ping",
             TimeoutReason::Rekey => "rekey",
+            TimeoutReason::Shaping => "shaping",
         }
     }
 
@@ -71,7 +76,7 @@ impl TimeoutReason {
     }
 
     /// Every reason.
-    pub const ALL: [TimeoutReason; 7] = [
+    pub const ALL: [TimeoutReason; 8] = [
         TimeoutReason::Handshake,
         TimeoutReason::Pong,
         TimeoutReason::Inactivity,
@@ -79,6 +84,7 @@ impl TimeoutReason {
         TimeoutReason::CloseLinger,
         TimeoutReason::Ping,
         TimeoutReason::Rekey,
+        TimeoutReason::Shaping,
     ];
 }
 
@@ -136,6 +142,8 @@ pub enum CloseReason {
         /// The message id (first contents byte), if there was one.
         id: Option<u8>,
     },
+    /// An authenticated packet's padding or fragmentation was malformed.
+    Padding(ShapingError),
     /// A message that is not allowed in the connection's current state.
     UnexpectedMessage {
         /// The message's name.
@@ -221,6 +229,7 @@ impl CloseReason {
             CloseReason::Identity(error) => error.consequence(),
             CloseReason::MalformedPayload { .. }
             | CloseReason::MalformedPacket { .. }
+            | CloseReason::Padding(_)
             | CloseReason::UnexpectedMessage { .. } => Consequence::Discourage,
             // Counted before anything is authenticated: anyone on the path
             // could inflate it, so it does not punish the peer.
@@ -267,6 +276,7 @@ impl CloseReason {
             | CloseReason::Identity(_)
             | CloseReason::MalformedPayload { .. }
             | CloseReason::MalformedPacket { .. }
+            | CloseReason::Padding(_)
             | CloseReason::UnexpectedMessage { .. }
             | CloseReason::HandshakeTooLarge { .. }
             | CloseReason::GarbageTerminatorMissing
@@ -295,6 +305,7 @@ impl CloseReason {
             CloseReason::Identity(_) => "identity",
             CloseReason::MalformedPayload { .. } => "malformed_payload",
             CloseReason::MalformedPacket { .. } => "malformed_packet",
+            CloseReason::Padding(_) => "padding",
             CloseReason::UnexpectedMessage { .. } => "unexpected_message",
             CloseReason::HandshakeTooLarge { .. } => "handshake_too_large",
             CloseReason::GarbageTerminatorMissing => "garbage_terminator_missing",
@@ -335,6 +346,7 @@ impl fmt::Display for CloseReason {
             CloseReason::MalformedPacket { problem, id: None } => {
                 write!(f, "malformed packet: {problem}")
             }
+            CloseReason::Padding(error) => write!(f, "malformed padding: {error}"),
             CloseReason::UnexpectedMessage { name, state } => {
                 write!(f, "{name} is not allowed while {state}")
             }

@@ -3,6 +3,7 @@
 use alloc::string::String;
 
 use crate::message::{limits::MAX_USER_AGENT_LEN, MessageKind, PROTOCOL_VERSION};
+use crate::shaping::{ShapingConfig, ShapingConfigError};
 use crate::time::Duration;
 use crate::wire::WireConfig;
 
@@ -147,6 +148,11 @@ pub struct ConnectionConfig {
     pub rekey_after_bytes: u64,
     /// How long the peer may take to answer a rekey.
     pub rekey_timeout: Duration,
+    /// Traffic shaping of the encrypted transport: padding, decoys,
+    /// bursts, jitter and the budgets offered to the peer. The
+    /// [`privacy_level`](crate::shaping::PrivacyLevel) presets fill it;
+    /// `standard` (bucket padding) by default.
+    pub shaping: ShapingConfig,
 }
 
 impl Default for ConnectionConfig {
@@ -172,6 +178,7 @@ impl Default for ConnectionConfig {
             rekey_interval: Duration::from_secs(60 * 60),
             rekey_after_bytes: 1 << 30,
             rekey_timeout: Duration::from_secs(60),
+            shaping: ShapingConfig::default(),
         }
     }
 }
@@ -219,6 +226,8 @@ pub enum ConfigError {
     RequiresUnofferedFeature,
     /// An expected peer id needs the encrypted transport.
     PinnedPeerNeedsEncryption,
+    /// The traffic-shaping configuration cannot work.
+    Shaping(ShapingConfigError),
     /// `wire.max_payload_len` cannot hold a largest `version` message.
     WireLimitTooSmall {
         /// The configured value.
@@ -252,6 +261,7 @@ impl core::fmt::Display for ConfigError {
             ConfigError::PinnedPeerNeedsEncryption => {
                 f.write_str("a connection with an expected peer id must be encrypted")
             }
+            ConfigError::Shaping(error) => error.fmt(f),
             ConfigError::WireLimitTooSmall { len, min } => write!(
                 f,
                 "wire.max_payload_len {len} is below the {min} bytes of a largest version"
@@ -311,15 +321,32 @@ impl ConnectionConfig {
                 min,
             });
         }
+        self.shaping.validate().map_err(ConfigError::Shaping)?;
         if self.local.protocol_version < self.min_protocol_version {
             return Err(ConfigError::VersionBelowMinimum);
         }
         if self.local.features & self.required_features != self.required_features
-            || self.local.privacy_features & self.required_privacy_features
+            || self.announced_privacy_features() & self.required_privacy_features
                 != self.required_privacy_features
         {
             return Err(ConfigError::RequiresUnofferedFeature);
         }
         Ok(())
+    }
+
+    /// The privacy feature bits this side's `version` announces: those of
+    /// [`LocalVersion::privacy_features`] and the traffic-shaping ones of
+    /// [`ConnectionConfig::shaping`].
+    ///
+    /// ```
+    /// use veil_core::connection::ConnectionConfig;
+    /// use veil_core::shaping::{feature, PrivacyLevel};
+    /// let config = ConnectionConfig { shaping: PrivacyLevel::Off.config(), ..ConnectionConfig::default() };
+    /// assert_eq!(config.announced_privacy_features(), 0);
+    /// assert_eq!(ConnectionConfig::default().announced_privacy_features(), feature::BUCKET_PADDING);
+    /// ```
+    #[must_use]
+    pub fn announced_privacy_features(&self) -> u32 {
+        self.local.privacy_features | self.shaping.features()
     }
 }

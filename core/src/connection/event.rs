@@ -5,6 +5,7 @@ use alloc::boxed::Box;
 use super::{CloseReason, TransportKind};
 use crate::identity::PeerId;
 use crate::message::{Message, Version};
+use crate::shaping::Negotiated;
 use crate::time::Duration;
 
 /// The outcome of a completed handshake.
@@ -30,6 +31,9 @@ pub struct HandshakeInfo {
     pub features: u32,
     /// Privacy features both sides offered.
     pub privacy_features: u32,
+    /// The traffic shaping this side applies to what it sends: the shaping
+    /// features both offered, within both budgets (none on plaintext).
+    pub shaping: Negotiated,
     /// The peer's `version` message as received.
     pub remote: Version,
     /// The nonce this side sent in its own `version`.

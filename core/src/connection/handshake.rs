@@ -7,6 +7,7 @@ use super::{CloseReason, Connection, ConnectionState, Event, HandshakeInfo, Loca
 use super::{Transport, TransportKind};
 use crate::identity::PeerId;
 use crate::message::{Message, Version};
+use crate::shaping::{feature, Budget, Negotiated};
 use crate::time::Instant;
 
 /// Largest payload accepted before the handshake completes (plaintext
@@ -23,6 +24,9 @@ pub(super) struct VersionExchange {
     /// The peer's `version` while the caller checks its nonce.
     pub(super) awaiting_nonce_check: Option<Version>,
     verack_received: bool,
+    /// The peer's traffic-shaping budget, when its `version` announced
+    /// shaping features.
+    remote_budget: Option<Budget>,
     pub(super) peer_id: Option<PeerId>,
     /// Bytes received so far.
     pub(super) bytes_received: usize,
@@ -37,6 +41,7 @@ impl VersionExchange {
             remote: None,
             awaiting_nonce_check: None,
             verack_received: false,
+            remote_budget: None,
             peer_id: None,
             bytes_received: 0,
         }
@@ -112,6 +117,7 @@ impl Connection {
     pub(super) fn send_version(&mut self, now: Instant) {
         let timestamp = self.wall_clock(now);
         let nonce = self.local_nonce;
+        let privacy_features = self.config.announced_privacy_features();
         let local = &self.config.local;
         let Some(exchange) = &mut self.exchange else {
             return;
@@ -121,14 +127,43 @@ impl Connection {
             protocol_version: local.protocol_version,
             timestamp,
             features: local.features,
-            privacy_features: local.privacy_features,
+            privacy_features,
             user_agent: local.user_agent.clone(),
             best_block_hash: exchange.best_block_hash,
             best_block_height: exchange.best_block_height,
             nonce,
         };
-        self.queue_message(&Message::Version(version))
+        self.queue_message(now, &Message::Version(version))
             .unwrap_or_else(|_| unreachable!("the configuration was validated"));
+        // Shaping features announced: the budget follows at once, so the
+        // peer has both before this side's `verack`.
+        if privacy_features & feature::ALL != 0 {
+            let budget = self.config.shaping.budget;
+            if let Transport::Encrypted(encrypted) = &mut self.transport {
+                encrypted.send_budget(budget, &mut self.outbox, now, &mut self.rng);
+            }
+        }
+    }
+
+    /// The peer's `privacy_budget`: allowed once, after a `version` that
+    /// announced shaping features and before its `verack`.
+    pub(super) fn on_budget(&mut self, budget: Budget) -> Result<(), CloseReason> {
+        let unexpected = |state| CloseReason::UnexpectedMessage {
+            name: "privacy_budget",
+            state,
+        };
+        let Some(exchange) = &mut self.exchange else {
+            return Err(unexpected("connected"));
+        };
+        let announced = exchange
+            .remote
+            .as_ref()
+            .is_some_and(|remote| remote.privacy_features & feature::ALL != 0);
+        if !announced || exchange.remote_budget.is_some() {
+            return Err(unexpected("handshaking"));
+        }
+        exchange.remote_budget = Some(budget);
+        Ok(())
     }
 
     /// The encrypted channel is up: the peer proved `peer_id`.
@@ -176,6 +211,14 @@ impl Connection {
             Message::Verack if !has_remote || verack_received => Err(handshaking("verack")),
             Message::Verack => {
                 if let Some(exchange) = &mut self.exchange {
+                    let announced = exchange
+                        .remote
+                        .as_ref()
+                        .is_some_and(|remote| remote.privacy_features & feature::ALL != 0);
+                    let encrypted = matches!(self.transport, Transport::Encrypted(_));
+                    if announced && encrypted && exchange.remote_budget.is_none() {
+                        return Err(handshaking_budget());
+                    }
                     exchange.verack_received = true;
                 }
                 self.complete(now);
@@ -224,7 +267,7 @@ impl Connection {
         if needs_version {
             self.send_version(now);
         }
-        self.queue_message(&Message::Verack)
+        self.queue_message(now, &Message::Verack)
             .unwrap_or_else(|_| unreachable!("verack is empty"));
     }
 
@@ -237,6 +280,10 @@ impl Connection {
             unreachable!("verack is accepted only after the peer's version")
         };
         let max_payload = self.config.wire.max_payload_len;
+        let mut shaping = Negotiated {
+            features: 0,
+            budget: Budget::NONE,
+        };
         let transport = match &mut self.transport {
             Transport::Plaintext(plain) => {
                 plain.set_max_payload_len(max_payload);
@@ -245,6 +292,13 @@ impl Connection {
             Transport::Encrypted(encrypted) => {
                 // Id byte, optional long-form command, payload.
                 encrypted.on_connected(max_payload as usize + 13);
+                let remote_budget = exchange.remote_budget.unwrap_or(Budget::NONE);
+                shaping = encrypted.negotiate(
+                    now,
+                    remote.privacy_features,
+                    remote_budget,
+                    &mut self.rng,
+                );
                 TransportKind::Encrypted
             }
             Transport::Detecting { .. } | Transport::Gone => {
@@ -255,7 +309,8 @@ impl Connection {
             peer_id: exchange.peer_id,
             transport,
             features: self.config.local.features & remote.features,
-            privacy_features: self.config.local.privacy_features & remote.privacy_features,
+            privacy_features: self.config.announced_privacy_features() & remote.privacy_features,
+            shaping,
             remote,
             local_nonce: self.local_nonce,
         };
@@ -265,5 +320,14 @@ impl Connection {
         self.last_rekey = now;
         self.events
             .push_back(Event::HandshakeComplete(Box::new(info)));
+    }
+}
+
+/// A `verack` from a peer that announced shaping features but sent no
+/// `privacy_budget` before it.
+fn handshaking_budget() -> CloseReason {
+    CloseReason::UnexpectedMessage {
+        name: "verack",
+        state: "awaiting privacy_budget",
     }
 }

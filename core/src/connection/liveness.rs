@@ -49,6 +49,7 @@ impl Connection {
                         .is_none()
                         .then_some((self.next_ping, TimeoutReason::Ping)),
                     None,
+                    None,
                 ];
                 if let Transport::Encrypted(encrypted) = &self.transport {
                     deadlines[3] = Some(match encrypted.rekey_started() {
@@ -58,6 +59,9 @@ impl Connection {
                             TimeoutReason::Rekey,
                         ),
                     });
+                    deadlines[4] = encrypted
+                        .shaping_deadline()
+                        .map(|(at, _)| (at, TimeoutReason::Shaping));
                 }
                 deadlines.into_iter().flatten().min()
             }
@@ -113,11 +117,17 @@ impl Connection {
             }
             TimeoutReason::Ping => {
                 let nonce = self.rng_nonce();
-                self.queue_message(&Message::Ping(Ping { nonce }))
+                self.queue_message(now, &Message::Ping(Ping { nonce }))
                     .unwrap_or_else(|_| unreachable!("a ping is always valid"));
                 self.ping_in_flight = Some((nonce, now));
                 self.stats.pings_sent += 1;
                 self.next_ping = now + self.config.ping_interval;
+            }
+            TimeoutReason::Shaping => {
+                if let Transport::Encrypted(encrypted) = &mut self.transport {
+                    encrypted.release(now, &mut self.outbox, &mut self.rng);
+                }
+                self.maybe_rekey_for_volume(now);
             }
             TimeoutReason::Rekey => {
                 if let Transport::Encrypted(encrypted) = &mut self.transport {

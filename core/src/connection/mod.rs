@@ -273,6 +273,7 @@ impl Connection {
                 identity.clone(),
                 expected_peer,
                 connection.config.max_garbage_len,
+                connection.config.shaping,
                 &mut connection.rng,
                 &mut connection.outbox,
             )))
@@ -456,6 +457,9 @@ impl Connection {
                 Transport::Plaintext(plain) => plain.skipped_frames(),
                 _ => 0,
             };
+        if let Transport::Encrypted(encrypted) = &self.transport {
+            stats.shaping = encrypted.shaping_stats();
+        }
         stats
     }
 
@@ -483,7 +487,8 @@ impl Connection {
         transport + self.outbox.capacity() + self.held_input.capacity()
     }
 
-    /// Bytes waiting in the transmit queue.
+    /// Bytes waiting to be sent: in the transmit queue, and messages
+    /// traffic shaping holds back for a later release.
     ///
     /// ```
     /// # use std::sync::Arc;
@@ -497,7 +502,16 @@ impl Connection {
     /// ```
     #[must_use]
     pub fn queued_bytes(&self) -> usize {
-        self.outbox.len()
+        self.outbox.len() + self.held_bytes()
+    }
+
+    /// Message bytes traffic shaping holds back (bursts, jitter,
+    /// constant-rate slots).
+    fn held_bytes(&self) -> usize {
+        match &self.transport {
+            Transport::Encrypted(encrypted) => encrypted.held_bytes(),
+            _ => 0,
+        }
     }
 
     /// Whether input is held until the caller answers a nonce check.

@@ -96,13 +96,12 @@ impl Connection {
             return Err(SendError::Reserved { kind });
         }
         let limit = self.config.max_queued_bytes;
-        if self.outbox.len() >= limit {
-            return Err(SendError::QueueFull {
-                queued: self.outbox.len(),
-                limit,
-            });
+        let queued = self.queued_bytes();
+        if queued >= limit {
+            return Err(SendError::QueueFull { queued, limit });
         }
-        self.queue_message(&message).map_err(SendError::Invalid)?;
+        self.queue_message(now, &message)
+            .map_err(SendError::Invalid)?;
         self.maybe_rekey_for_volume(now);
         Ok(())
     }
@@ -277,11 +276,21 @@ impl Connection {
     }
 
     /// Queues a message on whichever transport is up.
-    pub(super) fn queue_message(&mut self, message: &Message) -> Result<(), EncodeError> {
+    pub(super) fn queue_message(
+        &mut self,
+        now: Instant,
+        message: &Message,
+    ) -> Result<(), EncodeError> {
         match &mut self.transport {
             Transport::Plaintext(plain) => plain.send_message(message, &mut self.outbox)?,
             Transport::Encrypted(encrypted) => {
-                encrypted.send_message(message, &mut self.outbox, &self.config.wire)?;
+                encrypted.send_message(
+                    message,
+                    &mut self.outbox,
+                    &self.config.wire,
+                    now,
+                    &mut self.rng,
+                )?;
             }
             Transport::Detecting { .. } | Transport::Gone => {
                 unreachable!("messages are queued only once a transport is up")
@@ -314,11 +323,16 @@ impl Connection {
             self.finish_close(reason);
             return;
         }
+        // Nothing the user sent stays behind in shaping: held messages
+        // leave before the goodbye.
+        if let Transport::Encrypted(encrypted) = &mut self.transport {
+            encrypted.flush(now, &mut self.outbox, &mut self.rng);
+        }
         let goodbye = Message::Disconnect(Disconnect {
             reason: reason.disconnect_reason(),
             text: String::new(),
         });
-        if self.queue_message(&goodbye).is_err() {
+        if self.queue_message(now, &goodbye).is_err() {
             self.finish_close(reason);
             return;
         }
@@ -329,7 +343,7 @@ impl Connection {
     /// Enters [`ConnectionState::Closed`], frees the transport and reports
     /// the close.
     pub(super) fn finish_close(&mut self, reason: CloseReason) {
-        let unsent_bytes = self.outbox.clear();
+        let unsent_bytes = self.outbox.clear() + self.held_bytes();
         self.state = ConnectionState::Closed;
         self.transport = Transport::Gone;
         self.exchange = None;

@@ -18,6 +18,7 @@ enum Item {
     Skipped,
     Decoy,
     Rekeyed,
+    Budget(crate::shaping::Budget),
 }
 
 impl Connection {
@@ -119,6 +120,7 @@ impl Connection {
                     *identity,
                     self.expected_peer,
                     self.config.max_garbage_len,
+                    self.config.shaping,
                     &mut self.rng,
                 )));
             }
@@ -174,6 +176,7 @@ impl Connection {
                     Received::Skipped => Item::Skipped,
                     Received::Decoy => Item::Decoy,
                     Received::Rekeyed => Item::Rekeyed,
+                    Received::Budget(budget) => Item::Budget(budget),
                 }))
             }
             Transport::Detecting { .. } | Transport::Gone => Ok(None),
@@ -185,6 +188,7 @@ impl Connection {
             Item::Ready(peer_id) => self.on_channel_ready(now, peer_id),
             Item::Skipped => self.skipped_encrypted += 1,
             Item::Decoy => self.stats.decoys_received += 1,
+            Item::Budget(budget) => self.on_budget(budget)?,
             Item::Rekeyed => {
                 self.stats.rekeys = self.stats.rekeys.saturating_add(1);
                 self.last_rekey = now;
@@ -222,7 +226,7 @@ impl Connection {
                         limit,
                     });
                 }
-                self.queue_message(&Message::Pong(Pong::answering(ping)))
+                self.queue_message(now, &Message::Pong(Pong::answering(ping)))
                     .unwrap_or_else(|_| unreachable!("a pong is always valid"));
                 Ok(())
             }

@@ -1,5 +1,6 @@
 //! Counters and round-trip times of one connection.
 
+use crate::shaping::ShapingStats;
 use crate::time::{Duration, Instant};
 
 /// What a connection has done so far.
@@ -39,6 +40,8 @@ pub struct ConnectionStats {
     pub established_at: Option<Instant>,
     /// Session rekeys completed.
     pub rekeys: u32,
+    /// What traffic shaping did on the sending side (encrypted transport).
+    pub shaping: ShapingStats,
 }
 
 impl ConnectionStats {

@@ -84,20 +84,157 @@ impl Fragment {
     }
 }
 
-/// Padded fragment of `contents_len` bytes carrying `data`.
-fn padded(data: &[u8], contents_len: usize, more: bool) -> Fragment {
-    debug_assert!(data.len() + LENGTH_PREFIX_LEN <= contents_len);
-    let mut contents = Vec::with_capacity(contents_len);
-    let len = data.len() as u32;
-    contents.extend_from_slice(&len.to_le_bytes()[..LENGTH_PREFIX_LEN]);
-    contents.extend_from_slice(data);
-    contents.resize(contents_len, 0);
-    let header = if more {
-        PADDED | MORE_FRAGMENTS
-    } else {
-        PADDED
-    };
-    Fragment { header, contents }
+/// The shape of one packet: its header flags, how many message bytes it
+/// carries and its contents length. The contents are the data itself when
+/// unpadded, else `[u24 LE data_len][data][zero padding]`.
+///
+/// # Example
+///
+/// ```
+/// use rand_chacha::rand_core::SeedableRng;
+/// use veil_core::shaping::{next_piece, PaddingPolicy, PADDED};
+///
+/// let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(0);
+/// let piece = next_piece(100, &PaddingPolicy::Buckets, &mut rng);
+/// assert_eq!((piece.header, piece.data_len, piece.contents_len), (PADDED, 100, 236));
+/// let mut contents = Vec::new();
+/// piece.write_contents(&[9; 100], &mut contents);
+/// assert_eq!(contents.len(), 236);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Piece {
+    /// [`PADDED`] and [`MORE_FRAGMENTS`] as they apply.
+    pub header: u8,
+    /// Message bytes this packet carries.
+    pub data_len: usize,
+    /// Length of the packet's contents.
+    pub contents_len: usize,
+}
+
+impl Piece {
+    /// A padded piece of `contents_len` bytes carrying `data_len` bytes.
+    ///
+    /// ```
+    /// use veil_core::shaping::{Piece, MORE_FRAGMENTS, PADDED};
+    ///
+    /// let piece = Piece::padded(10, 252, true);
+    /// assert_eq!(piece.header, PADDED | MORE_FRAGMENTS);
+    /// ```
+    #[must_use]
+    pub const fn padded(data_len: usize, contents_len: usize, more: bool) -> Piece {
+        let header = if more {
+            PADDED | MORE_FRAGMENTS
+        } else {
+            PADDED
+        };
+        Piece {
+            header,
+            data_len,
+            contents_len,
+        }
+    }
+
+    /// Whether this piece ends its message.
+    ///
+    /// ```
+    /// use veil_core::shaping::Piece;
+    ///
+    /// assert!(Piece::padded(1, 4, false).is_last());
+    /// ```
+    #[must_use]
+    pub const fn is_last(&self) -> bool {
+        self.header & MORE_FRAGMENTS == 0
+    }
+
+    /// Size of the packet on the wire.
+    ///
+    /// ```
+    /// use veil_core::shaping::Piece;
+    ///
+    /// assert_eq!(Piece::padded(1, 236, false).wire_len(), 256);
+    /// ```
+    #[must_use]
+    pub const fn wire_len(&self) -> usize {
+        self.contents_len + PACKET_OVERHEAD
+    }
+
+    /// Appends the contents to `out`: `data` (exactly
+    /// [`data_len`](Piece::data_len) bytes) with the length prefix and zero
+    /// padding when padded.
+    ///
+    /// ```
+    /// use veil_core::shaping::Piece;
+    ///
+    /// let mut out = Vec::new();
+    /// Piece::padded(2, 7, false).write_contents(b"hi", &mut out);
+    /// assert_eq!(out, [2, 0, 0, b'h', b'i', 0, 0]);
+    /// ```
+    pub fn write_contents(&self, data: &[u8], out: &mut Vec<u8>) {
+        debug_assert_eq!(data.len(), self.data_len);
+        let start = out.len();
+        if self.header & PADDED != 0 {
+            let len = self.data_len as u32;
+            out.extend_from_slice(&len.to_le_bytes()[..LENGTH_PREFIX_LEN]);
+        }
+        out.extend_from_slice(data);
+        out.resize(start + self.contents_len, 0);
+    }
+}
+
+/// The next piece of a message with `remaining` bytes still to send under
+/// `policy`, drawing a random size (for [`PaddingPolicy::Random`] only) from
+/// `rng`.
+///
+/// ```
+/// use rand_chacha::rand_core::SeedableRng;
+/// use veil_core::shaping::{next_piece, PaddingPolicy};
+///
+/// let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(0);
+/// let piece = next_piece(20_000, &PaddingPolicy::Buckets, &mut rng);
+/// assert_eq!(piece.wire_len(), 16_384);
+/// assert!(!piece.is_last());
+/// ```
+pub fn next_piece<R: RngCore + ?Sized>(
+    remaining: usize,
+    policy: &PaddingPolicy,
+    rng: &mut R,
+) -> Piece {
+    match policy {
+        PaddingPolicy::None => {
+            let data_len = remaining.min(MAX_CONTENTS_LEN);
+            let more = data_len < remaining;
+            Piece {
+                header: if more { MORE_FRAGMENTS } else { 0 },
+                data_len,
+                contents_len: data_len,
+            }
+        }
+        PaddingPolicy::Buckets => match bucket_for(remaining) {
+            Some(bucket) => Piece::padded(remaining, bucket - PACKET_OVERHEAD, false),
+            None => Piece::padded(
+                LARGEST_BUCKET_DATA,
+                BUCKETS[BUCKETS.len() - 1] - PACKET_OVERHEAD,
+                true,
+            ),
+        },
+        PaddingPolicy::Random { .. } => {
+            let (lo, hi) = policy
+                .random_range()
+                .unwrap_or((LENGTH_PREFIX_LEN + 1, LENGTH_PREFIX_LEN + 1));
+            let contents_len = uniform(rng, lo, hi);
+            let data_len = remaining.min(contents_len - LENGTH_PREFIX_LEN);
+            Piece::padded(data_len, contents_len, data_len < remaining)
+        }
+    }
+}
+
+/// A piece of exactly `wire_len` bytes on the wire (at least
+/// `PACKET_OVERHEAD + 4`) carrying as much of `remaining` as fits: the
+/// fixed-size packets of constant-rate shaping.
+pub(crate) fn fixed_piece(remaining: usize, wire_len: usize) -> Piece {
+    let contents_len = wire_len - PACKET_OVERHEAD;
+    let data_len = remaining.min(contents_len - LENGTH_PREFIX_LEN);
+    Piece::padded(data_len, contents_len, data_len < remaining)
 }
 
 /// Cut `message` into the fragments to send under `policy`, drawing random
@@ -136,37 +273,15 @@ pub fn plan<R: RngCore + ?Sized>(
     let mut fragments = Vec::new();
     let mut rest = message;
     loop {
-        let (fragment, taken) = match policy {
-            PaddingPolicy::None => {
-                let taken = rest.len().min(MAX_CONTENTS_LEN);
-                let more = taken < rest.len();
-                let header = if more { MORE_FRAGMENTS } else { 0 };
-                let contents = rest[..taken].to_vec();
-                (Fragment { header, contents }, taken)
-            }
-            PaddingPolicy::Buckets => match bucket_for(rest.len()) {
-                Some(bucket) => (padded(rest, bucket - PACKET_OVERHEAD, false), rest.len()),
-                None => {
-                    let contents_len = BUCKETS[BUCKETS.len() - 1] - PACKET_OVERHEAD;
-                    let data = &rest[..LARGEST_BUCKET_DATA];
-                    (padded(data, contents_len, true), LARGEST_BUCKET_DATA)
-                }
-            },
-            PaddingPolicy::Random { .. } => {
-                let (lo, hi) = policy
-                    .random_range()
-                    .unwrap_or((LENGTH_PREFIX_LEN + 1, LENGTH_PREFIX_LEN + 1));
-                let contents_len = uniform(rng, lo, hi);
-                let capacity = contents_len - LENGTH_PREFIX_LEN;
-                let taken = rest.len().min(capacity);
-                let more = taken < rest.len();
-                (padded(&rest[..taken], contents_len, more), taken)
-            }
-        };
-        let last = fragment.is_last();
-        fragments.push(fragment);
-        rest = &rest[taken..];
-        if last {
+        let piece = next_piece(rest.len(), policy, rng);
+        let mut contents = Vec::with_capacity(piece.contents_len);
+        piece.write_contents(&rest[..piece.data_len], &mut contents);
+        fragments.push(Fragment {
+            header: piece.header,
+            contents,
+        });
+        rest = &rest[piece.data_len..];
+        if piece.is_last() {
             return fragments;
         }
     }

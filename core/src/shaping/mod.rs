@@ -42,12 +42,28 @@
 //! assert_eq!(received, Some(message));
 //! ```
 
+mod budget;
+mod config;
 mod error;
+pub mod feature;
 mod fragment;
+mod options;
 mod padding;
 mod reassemble;
+mod shaper;
+mod stats;
+mod timing;
 
+pub use budget::{Budget, Ledger, BUDGET_LEN, OVERHEAD_ALLOWANCE};
+pub use config::{
+    BurstConfig, ConstantRate, PrivacyLevel, ShapingConfig, ShapingConfigError, MAX_BURST_MESSAGES,
+};
 pub use error::ShapingError;
-pub use fragment::{plan, Fragment, LENGTH_PREFIX_LEN, MORE_FRAGMENTS, PADDED};
+pub use fragment::{
+    next_piece, plan, Fragment, Piece, LENGTH_PREFIX_LEN, MORE_FRAGMENTS, PADDED,
+};
+pub use options::{OptionProblem, PrivacyOptionError, PrivacyOptions, PRIVACY_KEYS};
 pub use padding::{overhead, wire_size, PaddingPolicy, BUCKETS};
 pub use reassemble::Reassembler;
+pub use shaper::{Negotiated, Shaper, ShapingTimer, Urgency};
+pub use stats::ShapingStats;

@@ -1,6 +1,7 @@
 //! The receiving side: rebuilding messages from packet contents.
 
 use alloc::vec::Vec;
+use bytes::Bytes;
 
 use super::error::ShapingError;
 use super::fragment::{LENGTH_PREFIX_LEN, MORE_FRAGMENTS, PADDED};
@@ -125,6 +126,58 @@ impl Reassembler {
                 Err(err)
             }
         }
+    }
+
+    /// Changes the largest message accepted (a connection raises it once
+    /// its handshake completes).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use veil_core::shaping::Reassembler;
+    ///
+    /// let mut reassembler = Reassembler::new(10);
+    /// reassembler.set_max_message_len(4096);
+    /// assert_eq!(reassembler.max_message_len(), 4096);
+    /// ```
+    pub fn set_max_message_len(&mut self, max_message_len: usize) {
+        self.max_message_len = max_message_len;
+    }
+
+    /// As [`Reassembler::push`], for contents held in [`Bytes`]: a message
+    /// that fits one packet comes back as a slice of it, without a copy.
+    ///
+    /// # Errors
+    ///
+    /// As [`Reassembler::push`].
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use veil_core::shaping::{Reassembler, PADDED};
+    ///
+    /// let mut reassembler = Reassembler::new(100);
+    /// let contents = Bytes::from_static(&[2, 0, 0, b'h', b'i', 0, 0]);
+    /// assert_eq!(reassembler.push_bytes(PADDED, contents).unwrap(), Some(Bytes::from_static(b"hi")));
+    /// ```
+    pub fn push_bytes(&mut self, header: u8, contents: Bytes) -> Result<Option<Bytes>, ShapingError> {
+        if header & MORE_FRAGMENTS == 0 && self.buffer.is_empty() {
+            let data = if header & PADDED != 0 {
+                let data = unpad(&contents)?;
+                LENGTH_PREFIX_LEN..LENGTH_PREFIX_LEN + data.len()
+            } else {
+                0..contents.len()
+            };
+            if data.len() > self.max_message_len {
+                return Err(ShapingError::MessageTooLong {
+                    len: data.len(),
+                    max: self.max_message_len,
+                });
+            }
+            return Ok(Some(contents.slice(data)));
+        }
+        Ok(self.push(header, &contents)?.map(Bytes::from))
     }
 
     fn take(&mut self, header: u8, contents: &[u8]) -> Result<Option<Vec<u8>>, ShapingError> {

@@ -22,6 +22,7 @@ use veil_core::message::{
 };
 use veil_core::noise::{Ephemeral, StaticKeypair};
 use veil_core::wire::UnknownCommandPolicy;
+use veil_core::shaping::{PrivacyLevel, ShapingConfig};
 use veil_core::{Duration, Instant, UnixTime};
 
 use super::json::message_to_json;
@@ -109,11 +110,20 @@ pub fn config_to_json(config: &ConnectionConfig) -> Map<String, Value> {
         "rekey_interval_ms": config.rekey_interval.as_millis(),
         "rekey_after_bytes": u64s(config.rekey_after_bytes),
         "rekey_timeout_ms": config.rekey_timeout.as_millis(),
+        "privacy_level": privacy_level(&config.shaping).as_str(),
     });
     match value {
         Value::Object(map) => map,
         _ => unreachable!(),
     }
+}
+
+/// The preset `shaping` is: vectors use presets only.
+fn privacy_level(shaping: &ShapingConfig) -> PrivacyLevel {
+    PrivacyLevel::ALL
+        .into_iter()
+        .find(|level| level.config() == *shaping)
+        .expect("vector configurations use a privacy_level preset")
 }
 
 /// The fields of `config` that differ from the default, in the order of
@@ -184,6 +194,13 @@ pub fn config_from_json(diff: &Value) -> ConnectionConfig {
             "rekey_interval_ms" => config.rekey_interval = ms(v, key),
             "rekey_after_bytes" => config.rekey_after_bytes = parse_u64s(v, key),
             "rekey_timeout_ms" => config.rekey_timeout = ms(v, key),
+            "privacy_level" => {
+                let name = v.as_str().expect("privacy_level is a string");
+                let level: PrivacyLevel = name
+                    .parse()
+                    .unwrap_or_else(|()| panic!("privacy_level: unknown {name:?}"));
+                config.shaping = level.config();
+            }
             other => panic!("unknown connection config key {other:?}"),
         }
     }

@@ -5,6 +5,7 @@
 
 use bytes::Bytes;
 use veil_core::connection::{ConnectionConfig, TransportKind};
+use veil_core::shaping::PrivacyLevel;
 use veil_core::identity::Identity;
 use veil_core::message::{
     AddrEntry, DisconnectReason, InvItem, InvKind, Message, NetAddress, Ping,
@@ -38,6 +39,8 @@ pub struct Case {
 fn config(user_agent: &str) -> ConnectionConfig {
     let mut config = ConnectionConfig {
         max_garbage_len: 64,
+        // The shaped vectors say so; the others show the bare protocol.
+        shaping: PrivacyLevel::Off.config(),
         ..ConnectionConfig::default()
     };
     config.local.user_agent = user_agent.into();

@@ -3,13 +3,14 @@
 //! checksum: the AEAD tag covers the packet).
 //!
 //! Ids 1..=16 name the catalogue's messages, id 0 is followed by a 12-byte
-//! command for messages without a short id, and ids 0x80..=0x82 are the
-//! channel's own rekey messages.
+//! command for messages without a short id, ids 0x80..=0x82 are the
+//! channel's own rekey messages and 0x83 its traffic-shaping budget.
 
 use bytes::Bytes;
 
 use crate::connection::CloseReason;
 use crate::message::{Message, MessageKind};
+use crate::shaping::{Budget, BUDGET_LEN};
 use crate::wire::{Command, UnknownCommandPolicy, WireConfig, COMMAND_LEN};
 
 /// The id followed by a 12-byte command.
@@ -20,6 +21,9 @@ pub(crate) const REKEY_INIT_ID: u8 = 0x80;
 pub(crate) const REKEY_ACK_ID: u8 = 0x81;
 /// `rekey_done`: empty; the last packet its sender sends under the old key.
 pub(crate) const REKEY_DONE_ID: u8 = 0x82;
+/// `privacy_budget`: the sender's traffic-shaping budget (10 bytes), right
+/// after its `version` when that announces shaping features.
+pub(crate) const PRIVACY_BUDGET_ID: u8 = 0x83;
 
 /// Short ids in catalogue order: index + 1 is the id. Fixed forever; new
 /// messages get new ids at the end.
@@ -58,6 +62,7 @@ pub(crate) enum Control {
     RekeyInit([u8; 32]),
     RekeyAck([u8; 32]),
     RekeyDone,
+    PrivacyBudget(Budget),
 }
 
 impl Control {
@@ -67,6 +72,7 @@ impl Control {
             Control::RekeyInit(_) => "rekey_init",
             Control::RekeyAck(_) => "rekey_ack",
             Control::RekeyDone => "rekey_done",
+            Control::PrivacyBudget(_) => "privacy_budget",
         }
     }
 
@@ -74,6 +80,7 @@ impl Control {
         match self {
             Control::RekeyInit(_) | Control::RekeyAck(_) => 33,
             Control::RekeyDone => 1,
+            Control::PrivacyBudget(_) => 1 + BUDGET_LEN,
         }
     }
 
@@ -88,6 +95,10 @@ impl Control {
                 out[1..33].copy_from_slice(&key);
             }
             Control::RekeyDone => out[0] = REKEY_DONE_ID,
+            Control::PrivacyBudget(budget) => {
+                out[0] = PRIVACY_BUDGET_ID;
+                out[1..1 + BUDGET_LEN].copy_from_slice(&budget.encode());
+            }
         }
     }
 }
@@ -140,6 +151,12 @@ pub(crate) fn decode(contents: Bytes, wire: &WireConfig) -> Result<Contents, Clo
         }
         REKEY_DONE_ID if contents.len() == 1 => return Ok(Contents::Control(Control::RekeyDone)),
         REKEY_DONE_ID => return Err(malformed("rekey_done has a payload", Some(id))),
+        PRIVACY_BUDGET_ID => {
+            let Ok(budget) = <[u8; BUDGET_LEN]>::try_from(&contents[1..]) else {
+                return Err(malformed("privacy_budget is not 10 bytes", Some(id)));
+            };
+            return Ok(Contents::Control(Control::PrivacyBudget(Budget::decode(&budget))));
+        }
         _ => match SHORT_IDS.get(usize::from(id) - 1) {
             Some(&kind) => (kind, contents.slice(1..)),
             None => return unknown(id, wire),
@@ -214,6 +231,7 @@ mod tests {
             &[][..],
             &[REKEY_INIT_ID, 1, 2],
             &[REKEY_DONE_ID, 0],
+            &[PRIVACY_BUDGET_ID, 1, 2],
             &[LONG_FORM_ID, b'a'],
         ] {
             let err = decode(Bytes::copy_from_slice(bad), &wire).unwrap_err();
@@ -232,6 +250,11 @@ mod tests {
             Control::RekeyInit([7; 32]),
             Control::RekeyAck([8; 32]),
             Control::RekeyDone,
+            Control::PrivacyBudget(Budget {
+                max_overhead_percent: 30,
+                max_added_latency: crate::Duration::from_millis(250),
+                max_urgent_latency: crate::Duration::from_millis(50),
+            }),
         ] {
             let mut out = [0u8; 33];
             control.encode(&mut out);

@@ -19,9 +19,13 @@ use self::setup::{Setup, Step};
 use super::outbox::Outbox;
 use super::CloseReason;
 use crate::identity::{Identity, PeerId};
-use crate::message::Message;
+use crate::message::{Message, MessageKind};
 use crate::packet::{
     packet_len, Header, ReceiveCipher, SendCipher, HEADER_LEN, LENGTH_FIELD_LEN, TAG_LEN,
+};
+use crate::shaping::{
+    Budget, Negotiated, Piece, Reassembler, Shaper, ShapingConfig, ShapingStats, ShapingTimer,
+    Urgency, MORE_FRAGMENTS, PADDED,
 };
 use crate::time::Instant;
 use crate::wire::{EncodeError, WireConfig};
@@ -58,7 +62,13 @@ pub(crate) enum Received {
     Decoy,
     /// A session rekey finished in both directions.
     Rekeyed,
+    /// The peer's traffic-shaping budget.
+    Budget(Budget),
 }
+
+/// Largest scratch buffer kept between messages: a rare large message does
+/// not pin its size for the connection's life.
+const SCRATCH_KEEP: usize = 64 * 1024;
 
 /// One side of an encrypted connection.
 pub(crate) struct Encrypted {
@@ -76,6 +86,10 @@ pub(crate) struct Encrypted {
     chain: Option<Zeroizing<[u8; 32]>>,
     rekey: RekeyState,
     bytes_since_rekey: u64,
+    shaper: Shaper,
+    reassembler: Reassembler,
+    /// Contents of the message being sent, reused between messages.
+    scratch: Vec<u8>,
 }
 
 impl Encrypted {
@@ -84,11 +98,12 @@ impl Encrypted {
         identity: Identity,
         expected: Option<PeerId>,
         max_garbage: usize,
+        shaping: ShapingConfig,
         rng: &mut R,
         out: &mut Outbox,
     ) -> Encrypted {
         let setup = Setup::initiator(identity, expected, max_garbage, rng, out);
-        Encrypted::new(true, setup)
+        Encrypted::new(true, setup, shaping)
     }
 
     /// The answering side.
@@ -96,15 +111,17 @@ impl Encrypted {
         identity: Identity,
         expected: Option<PeerId>,
         max_garbage: usize,
+        shaping: ShapingConfig,
         rng: &mut R,
     ) -> Encrypted {
         Encrypted::new(
             false,
             Setup::responder(identity, expected, max_garbage, rng),
+            shaping,
         )
     }
 
-    fn new(initiator: bool, setup: Setup) -> Encrypted {
+    fn new(initiator: bool, setup: Setup, shaping: ShapingConfig) -> Encrypted {
         Encrypted {
             initiator,
             setup: Some(Box::new(setup)),
@@ -117,6 +134,9 @@ impl Encrypted {
             chain: None,
             rekey: RekeyState::Idle,
             bytes_since_rekey: 0,
+            shaper: Shaper::new(shaping),
+            reassembler: Reassembler::new(HANDSHAKE_MAX_CONTENTS),
+            scratch: Vec::new(),
         }
     }
 
@@ -132,6 +152,68 @@ impl Encrypted {
         if let Some(receive) = &mut self.receive {
             receive.set_max_contents_len(max);
         }
+        self.reassembler.set_max_message_len(max);
+    }
+
+    /// Applies the negotiated traffic shaping.
+    pub(crate) fn negotiate<R: RngCore>(
+        &mut self,
+        now: Instant,
+        remote_features: u32,
+        remote_budget: Budget,
+        rng: &mut R,
+    ) -> Negotiated {
+        self.shaper
+            .negotiate(now, remote_features, remote_budget, rng)
+    }
+
+    /// When shaping next has work.
+    pub(crate) fn shaping_deadline(&self) -> Option<(Instant, ShapingTimer)> {
+        self.shaper.poll_timeout()
+    }
+
+    /// Message bytes shaping holds back.
+    pub(crate) fn held_bytes(&self) -> usize {
+        self.shaper.held_bytes()
+    }
+
+    /// What shaping did so far.
+    pub(crate) fn shaping_stats(&self) -> ShapingStats {
+        self.shaper.stats()
+    }
+
+    /// Seals whatever shaping has due by `now`.
+    pub(crate) fn release<R: RngCore>(&mut self, now: Instant, out: &mut Outbox, rng: &mut R) {
+        if !self.can_send() {
+            return;
+        }
+        let Encrypted {
+            shaper,
+            send,
+            send_aad,
+            bytes_since_rekey,
+            ..
+        } = self;
+        shaper.release(now, rng, &mut |piece, data| {
+            seal_piece(send, send_aad, bytes_since_rekey, out, piece, data);
+        });
+    }
+
+    /// Seals every held message now (before a close).
+    pub(crate) fn flush<R: RngCore>(&mut self, now: Instant, out: &mut Outbox, rng: &mut R) {
+        if !self.can_send() {
+            return;
+        }
+        let Encrypted {
+            shaper,
+            send,
+            send_aad,
+            bytes_since_rekey,
+            ..
+        } = self;
+        shaper.flush(now, rng, &mut |piece, data| {
+            seal_piece(send, send_aad, bytes_since_rekey, out, piece, data);
+        });
     }
 
     /// Bytes sent under the current key.
@@ -158,6 +240,9 @@ impl Encrypted {
                 .map_or(0, |setup| setup.buffer_capacity())
             + self.send_aad.as_ref().map_or(0, Vec::capacity)
             + self.receive_aad.as_ref().map_or(0, Vec::capacity)
+            + self.shaper.buffer_capacity()
+            + self.reassembler.allocated()
+            + self.scratch.capacity()
     }
 
     /// Consumes input until something happens or the input runs out.
@@ -210,7 +295,20 @@ impl Encrypted {
             if packet.header.is_decoy() {
                 return Ok(Some(Received::Decoy));
             }
-            match contents::decode(packet.contents, wire)? {
+            let flags = packet.header.to_byte() & (PADDED | MORE_FRAGMENTS);
+            let contents = if flags == 0 && self.reassembler.buffered() == 0 {
+                packet.contents
+            } else {
+                match self
+                    .reassembler
+                    .push_bytes(flags, packet.contents)
+                    .map_err(CloseReason::Padding)?
+                {
+                    Some(contents) => contents,
+                    None => continue,
+                }
+            };
+            match contents::decode(contents, wire)? {
                 Contents::Message(message) => return Ok(Some(Received::Message(message))),
                 Contents::Skipped => return Ok(Some(Received::Skipped)),
                 Contents::Control(control) => {
@@ -222,12 +320,15 @@ impl Encrypted {
         }
     }
 
-    /// Queues `message` as one packet.
-    pub(crate) fn send_message(
+    /// Queues `message`, shaped: padded, fragmented, held or released
+    /// as the traffic-shaping policy says.
+    pub(crate) fn send_message<R: RngCore>(
         &mut self,
         message: &Message,
         out: &mut Outbox,
         wire: &WireConfig,
+        now: Instant,
+        rng: &mut R,
     ) -> Result<(), EncodeError> {
         let kind = message.kind();
         message
@@ -238,15 +339,55 @@ impl Encrypted {
         if len > max as usize {
             return Err(EncodeError::Oversize { kind, len, max });
         }
-        let contents_len = 1 + len;
-        let id = contents::short_id(message.kind());
-        self.seal(out, contents_len, |buf| {
-            buf.push(id);
-            message
-                .encode_payload(buf)
-                .unwrap_or_else(|_| unreachable!("validated above, sized by payload_len"));
-        });
+        let mut contents = core::mem::take(&mut self.scratch);
+        contents.clear();
+        contents.reserve(1 + len);
+        contents.push(contents::short_id(kind));
+        message
+            .encode_payload(&mut contents)
+            .unwrap_or_else(|_| unreachable!("validated above, sized by payload_len"));
+        let urgency = match kind {
+            MessageKind::Ping | MessageKind::Pong | MessageKind::Disconnect => Urgency::Urgent,
+            _ => Urgency::Normal,
+        };
+        self.shape(now, &contents, urgency, out, rng);
+        if contents.capacity() <= SCRATCH_KEEP {
+            self.scratch = contents;
+        }
         Ok(())
+    }
+
+    /// Hands packet contents to the shaper and seals what it emits.
+    fn shape<R: RngCore>(
+        &mut self,
+        now: Instant,
+        contents: &[u8],
+        urgency: Urgency,
+        out: &mut Outbox,
+        rng: &mut R,
+    ) {
+        let Encrypted {
+            shaper,
+            send,
+            send_aad,
+            bytes_since_rekey,
+            ..
+        } = self;
+        shaper.send(now, contents, urgency, rng, &mut |piece, data| {
+            seal_piece(send, send_aad, bytes_since_rekey, out, piece, data);
+        });
+    }
+
+    /// Queues this side's traffic-shaping budget (right after its
+    /// `version`).
+    pub(crate) fn send_budget<R: RngCore>(
+        &mut self,
+        budget: Budget,
+        out: &mut Outbox,
+        now: Instant,
+        rng: &mut R,
+    ) {
+        self.send_control(Control::PrivacyBudget(budget), out, now, rng);
     }
 
     /// Queues one packet with arbitrary `contents` (for fuzzing and tests
@@ -270,7 +411,7 @@ impl Encrypted {
             return false;
         }
         let (secret, public) = rekey::ephemeral(rng);
-        self.send_control(Control::RekeyInit(public), out);
+        self.send_control(Control::RekeyInit(public), out, now, rng);
         self.rekey = RekeyState::Initiated { secret, since: now };
         true
     }
@@ -286,6 +427,10 @@ impl Encrypted {
             name,
             state: "rekeying",
         };
+        if let Control::PrivacyBudget(budget) = control {
+            // The connection checks it belongs to the version handshake.
+            return Ok(Some(Received::Budget(budget)));
+        }
         if !self.connected {
             return Err(CloseReason::UnexpectedMessage {
                 name: control.name(),
@@ -303,7 +448,7 @@ impl Encrypted {
             (Control::RekeyInit(remote), RekeyState::Idle | RekeyState::Initiated { .. }) => {
                 let (secret, public) = rekey::ephemeral(rng);
                 let keys = self.derive(&secret, remote)?;
-                self.send_control(Control::RekeyAck(public), out);
+                self.send_control(Control::RekeyAck(public), out, now, rng);
                 self.send = Some(keys.send);
                 self.bytes_since_rekey = 0;
                 self.rekey = RekeyState::AwaitingDone {
@@ -315,7 +460,7 @@ impl Encrypted {
             (Control::RekeyAck(remote), RekeyState::Initiated { secret, .. }) => {
                 let keys = self.derive(&secret, remote)?;
                 self.install_receive(keys.receive);
-                self.send_control(Control::RekeyDone, out);
+                self.send_control(Control::RekeyDone, out, now, rng);
                 self.send = Some(keys.send);
                 self.bytes_since_rekey = 0;
                 Ok(Some(Received::Rekeyed))
@@ -327,6 +472,7 @@ impl Encrypted {
             (Control::RekeyInit(_), _) => Err(unexpected("rekey_init")),
             (Control::RekeyAck(_), _) => Err(unexpected("rekey_ack")),
             (Control::RekeyDone, _) => Err(unexpected("rekey_done")),
+            (Control::PrivacyBudget(_), _) => unreachable!("handled above"),
         }
     }
 
@@ -356,19 +502,17 @@ impl Encrypted {
         self.receive = Some(receive);
     }
 
-    fn send_control(&mut self, control: Control, out: &mut Outbox) {
+    fn send_control<R: RngCore>(
+        &mut self,
+        control: Control,
+        out: &mut Outbox,
+        now: Instant,
+        rng: &mut R,
+    ) {
+        let mut contents = [0u8; 33];
         let len = control.encoded_len();
-        self.seal(out, len, |buf| {
-            let at = buf.len();
-            buf.resize(at + len, 0);
-            control.encode(&mut buf[at..]);
-        });
-    }
-
-    /// Appends one packet of `contents_len` bytes, whose contents `fill`
-    /// appends to the queue's buffer, and encrypts it where it lies.
-    fn seal(&mut self, out: &mut Outbox, contents_len: usize, fill: impl FnOnce(&mut Vec<u8>)) {
-        self.seal_with(out, contents_len, Header::DATA, fill);
+        control.encode(&mut contents[..len]);
+        self.shape(now, &contents[..len], Urgency::Immediate, out, rng);
     }
 
     fn seal_with(
@@ -378,21 +522,64 @@ impl Encrypted {
         header: Header,
         fill: impl FnOnce(&mut Vec<u8>),
     ) {
-        let Some(send) = &mut self.send else {
-            unreachable!("packets are sent only once the handshake finished")
-        };
-        let len = packet_len(contents_len);
-        let buf = out.back_buffer();
-        let start = buf.len();
-        buf.reserve(len);
-        buf.extend_from_slice(&[0u8; LENGTH_FIELD_LEN + HEADER_LEN]);
-        // `fill` appends the contents; the resize only guards the layout.
-        fill(buf);
-        buf.resize(start + len - TAG_LEN, 0);
-        buf.extend_from_slice(&[0u8; TAG_LEN]);
-        let aad = self.send_aad.take().unwrap_or_default();
-        send.encrypt_in_place(&mut buf[start..], contents_len, &aad, header)
-            .unwrap_or_else(|_| unreachable!("the packet was sized for its contents"));
-        self.bytes_since_rekey = self.bytes_since_rekey.saturating_add(len as u64);
+        seal(
+            &mut self.send,
+            &mut self.send_aad,
+            &mut self.bytes_since_rekey,
+            out,
+            contents_len,
+            header,
+            fill,
+        );
     }
+}
+
+/// Seals one packet the shaper emitted.
+fn seal_piece(
+    send: &mut Option<SendCipher>,
+    send_aad: &mut Option<Vec<u8>>,
+    bytes_since_rekey: &mut u64,
+    out: &mut Outbox,
+    piece: Piece,
+    data: &[u8],
+) {
+    let header = Header::from_byte(piece.header);
+    seal(
+        send,
+        send_aad,
+        bytes_since_rekey,
+        out,
+        piece.contents_len,
+        header,
+        |buf| piece.write_contents(data, buf),
+    );
+}
+
+/// Appends one packet of `contents_len` bytes, whose contents `fill`
+/// appends to the queue's buffer, and encrypts it where it lies.
+fn seal(
+    send: &mut Option<SendCipher>,
+    send_aad: &mut Option<Vec<u8>>,
+    bytes_since_rekey: &mut u64,
+    out: &mut Outbox,
+    contents_len: usize,
+    header: Header,
+    fill: impl FnOnce(&mut Vec<u8>),
+) {
+    let Some(send) = send else {
+        unreachable!("packets are sent only once the handshake finished")
+    };
+    let len = packet_len(contents_len);
+    let buf = out.back_buffer();
+    let start = buf.len();
+    buf.reserve(len);
+    buf.extend_from_slice(&[0u8; LENGTH_FIELD_LEN + HEADER_LEN]);
+    // `fill` appends the contents; the resize only guards the layout.
+    fill(buf);
+    buf.resize(start + len - TAG_LEN, 0);
+    buf.extend_from_slice(&[0u8; TAG_LEN]);
+    let aad = send_aad.take().unwrap_or_default();
+    send.encrypt_in_place(&mut buf[start..], contents_len, &aad, header)
+        .unwrap_or_else(|_| unreachable!("the packet was sized for its contents"));
+    *bytes_since_rekey = bytes_since_rekey.saturating_add(len as u64);
 }
