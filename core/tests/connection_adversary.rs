@@ -11,7 +11,6 @@ use std::sync::Arc;
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use support::conn::*;
-use veil_core::shaping::ShapingConfig;
 use veil_core::connection::{
     layout, CloseReason, Connection, ConnectionConfig, ConnectionState, Event, LocalVersion,
     TimeoutReason, TransportKind,
@@ -19,6 +18,7 @@ use veil_core::connection::{
 use veil_core::identity::Identity;
 use veil_core::message::{DisconnectReason, Message};
 use veil_core::packet::packet_len;
+use veil_core::shaping::ShapingConfig;
 use veil_core::testing::{Direction, Pair};
 use veil_core::wire::HEADER_LEN;
 use veil_core::{Consequence, Duration, Instant};

@@ -7,12 +7,12 @@
 mod support;
 
 use support::conn::*;
-use veil_core::shaping::ShapingConfig;
 use veil_core::connection::{
     layout, CloseReason, ConnectionConfig, ConnectionState, LocalVersion, TransportKind,
 };
 use veil_core::message::Message;
 use veil_core::packet::{packet_len, DecryptError};
+use veil_core::shaping::ShapingConfig;
 use veil_core::testing::{Direction, Pair};
 use veil_core::wire::{checksum, HEADER_LEN};
 use veil_core::{Duration, Instant};

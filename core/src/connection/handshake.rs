@@ -293,12 +293,8 @@ impl Connection {
                 // Id byte, optional long-form command, payload.
                 encrypted.on_connected(max_payload as usize + 13);
                 let remote_budget = exchange.remote_budget.unwrap_or(Budget::NONE);
-                shaping = encrypted.negotiate(
-                    now,
-                    remote.privacy_features,
-                    remote_budget,
-                    &mut self.rng,
-                );
+                shaping =
+                    encrypted.negotiate(now, remote.privacy_features, remote_budget, &mut self.rng);
                 TransportKind::Encrypted
             }
             Transport::Detecting { .. } | Transport::Gone => {

@@ -275,6 +275,25 @@ impl Connection {
         }
     }
 
+    /// Starts recording the wire size of every encrypted packet sealed from
+    /// now on, for traffic measurements (the shaping harness). Does
+    /// nothing before the encrypted transport is chosen.
+    #[doc(hidden)]
+    pub fn record_packet_sizes_for_testing(&mut self) {
+        if let Transport::Encrypted(encrypted) = &mut self.transport {
+            encrypted.log_packets();
+        }
+    }
+
+    /// The wire sizes recorded since the last call, in sending order.
+    #[doc(hidden)]
+    pub fn take_packet_sizes_for_testing(&mut self) -> Vec<u32> {
+        match &mut self.transport {
+            Transport::Encrypted(encrypted) => encrypted.take_packet_log(),
+            _ => Vec::new(),
+        }
+    }
+
     /// Queues a message on whichever transport is up.
     pub(super) fn queue_message(
         &mut self,

@@ -218,8 +218,7 @@ impl Ledger {
         if self.percent == Budget::UNLIMITED_OVERHEAD {
             return u64::MAX;
         }
-        (self.base.saturating_mul(u64::from(self.percent)) / 100)
-            .saturating_add(OVERHEAD_ALLOWANCE)
+        (self.base.saturating_mul(u64::from(self.percent)) / 100).saturating_add(OVERHEAD_ALLOWANCE)
     }
 
     /// Whether `extra` more bytes of overhead stay within the budget.
@@ -243,9 +242,7 @@ impl Ledger {
     /// ```
     pub fn record(&mut self, unshaped: u64, shaped: u64) {
         self.base = self.base.saturating_add(unshaped);
-        self.added = self
-            .added
-            .saturating_add(shaped.saturating_sub(unshaped));
+        self.added = self.added.saturating_add(shaped.saturating_sub(unshaped));
     }
 
     /// Bytes the traffic would have cost unshaped.

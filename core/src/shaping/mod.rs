@@ -59,9 +59,7 @@ pub use config::{
     BurstConfig, ConstantRate, PrivacyLevel, ShapingConfig, ShapingConfigError, MAX_BURST_MESSAGES,
 };
 pub use error::ShapingError;
-pub use fragment::{
-    next_piece, plan, Fragment, Piece, LENGTH_PREFIX_LEN, MORE_FRAGMENTS, PADDED,
-};
+pub use fragment::{next_piece, plan, Fragment, Piece, LENGTH_PREFIX_LEN, MORE_FRAGMENTS, PADDED};
 pub use options::{OptionProblem, PrivacyOptionError, PrivacyOptions, PRIVACY_KEYS};
 pub use padding::{overhead, wire_size, PaddingPolicy, BUCKETS};
 pub use reassemble::Reassembler;

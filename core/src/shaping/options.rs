@@ -104,22 +104,33 @@ impl PrivacyOptions {
                     .map_err(|()| error(OptionProblem::UnknownLevel))?;
             }
             "traffic_obfuscation_enabled" => {
-                self.traffic_obfuscation_enabled = Some(parse_bool(value).ok_or(error(OptionProblem::NotABool))?);
+                self.traffic_obfuscation_enabled =
+                    Some(parse_bool(value).ok_or(error(OptionProblem::NotABool))?);
             }
             "traffic_burst_mode_enabled" => {
-                self.traffic_burst_mode_enabled = parse_bool(value).ok_or(error(OptionProblem::NotABool))?;
+                self.traffic_burst_mode_enabled =
+                    parse_bool(value).ok_or(error(OptionProblem::NotABool))?;
             }
             "traffic_burst_min_messages" => {
-                self.traffic_burst_min_messages = value.parse().map_err(|_| error(OptionProblem::NotANumber))?;
+                self.traffic_burst_min_messages = value
+                    .parse()
+                    .map_err(|_| error(OptionProblem::NotANumber))?;
             }
             "traffic_burst_max_messages" => {
-                self.traffic_burst_max_messages = value.parse().map_err(|_| error(OptionProblem::NotANumber))?;
+                self.traffic_burst_max_messages = value
+                    .parse()
+                    .map_err(|_| error(OptionProblem::NotANumber))?;
             }
             "traffic_chaff_interval_ms" => {
-                self.traffic_chaff_interval_ms = Some(value.parse().map_err(|_| error(OptionProblem::NotANumber))?);
+                self.traffic_chaff_interval_ms = Some(
+                    value
+                        .parse()
+                        .map_err(|_| error(OptionProblem::NotANumber))?,
+                );
             }
             "traffic_morphing_enabled" => {
-                self.traffic_morphing_enabled = parse_bool(value).ok_or(error(OptionProblem::NotABool))?;
+                self.traffic_morphing_enabled =
+                    parse_bool(value).ok_or(error(OptionProblem::NotABool))?;
             }
             _ => {
                 return Err(PrivacyOptionError {
@@ -163,10 +174,16 @@ impl PrivacyOptions {
         }
         if self.traffic_burst_mode_enabled {
             if !obfuscation {
-                return fail("traffic_burst_mode_enabled", OptionProblem::NeedsObfuscation);
+                return fail(
+                    "traffic_burst_mode_enabled",
+                    OptionProblem::NeedsObfuscation,
+                );
             }
             if config.constant_rate.is_some() {
-                return fail("traffic_burst_mode_enabled", OptionProblem::ConstantRateConflict);
+                return fail(
+                    "traffic_burst_mode_enabled",
+                    OptionProblem::ConstantRateConflict,
+                );
             }
             config.burst = Some(BurstConfig {
                 min_messages: self.traffic_burst_min_messages,
@@ -174,8 +191,12 @@ impl PrivacyOptions {
             });
             // Bursts need time to gather: at least the `high` budget.
             let high = PrivacyLevel::High.config().budget;
-            config.budget.max_added_latency = config.budget.max_added_latency.max(high.max_added_latency);
-            config.budget.max_urgent_latency = config.budget.max_urgent_latency.max(high.max_urgent_latency);
+            config.budget.max_added_latency =
+                config.budget.max_added_latency.max(high.max_added_latency);
+            config.budget.max_urgent_latency = config
+                .budget
+                .max_urgent_latency
+                .max(high.max_urgent_latency);
         }
         if let Some(ms) = self.traffic_chaff_interval_ms {
             if ms != 0 && !obfuscation {

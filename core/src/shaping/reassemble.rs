@@ -161,7 +161,11 @@ impl Reassembler {
     /// let contents = Bytes::from_static(&[2, 0, 0, b'h', b'i', 0, 0]);
     /// assert_eq!(reassembler.push_bytes(PADDED, contents).unwrap(), Some(Bytes::from_static(b"hi")));
     /// ```
-    pub fn push_bytes(&mut self, header: u8, contents: Bytes) -> Result<Option<Bytes>, ShapingError> {
+    pub fn push_bytes(
+        &mut self,
+        header: u8,
+        contents: Bytes,
+    ) -> Result<Option<Bytes>, ShapingError> {
         if header & MORE_FRAGMENTS == 0 && self.buffer.is_empty() {
             let data = if header & PADDED != 0 {
                 let data = unpad(&contents)?;

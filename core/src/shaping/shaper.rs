@@ -77,7 +77,8 @@ struct Pending {
 
 impl Pending {
     fn due(&self) -> Instant {
-        self.planned.map_or(self.latest, |planned| planned.min(self.latest))
+        self.planned
+            .map_or(self.latest, |planned| planned.min(self.latest))
     }
 }
 
@@ -532,7 +533,10 @@ impl Shaper {
             let start = head.sent;
             head.sent += piece.data_len;
             self.held_bytes -= piece.data_len;
-            emit(piece, &self.queue[0].contents[start..start + piece.data_len]);
+            emit(
+                piece,
+                &self.queue[0].contents[start..start + piece.data_len],
+            );
             self.remember_size(piece.wire_len());
             let unshaped = unshaped_piece(piece.data_len, piece.is_last());
             self.ledger.record(unshaped, piece.wire_len() as u64);

@@ -47,7 +47,8 @@ impl ShapingStats {
     /// ```
     #[must_use]
     pub fn overhead_percent(&self) -> Option<u64> {
-        (self.unshaped_bytes > 0).then(|| self.added_bytes.saturating_mul(100) / self.unshaped_bytes)
+        (self.unshaped_bytes > 0)
+            .then(|| self.added_bytes.saturating_mul(100) / self.unshaped_bytes)
     }
 
     /// Counts a message that waited `delay`.

@@ -72,7 +72,9 @@ mod tests {
         let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(9);
         let mean = Duration::from_millis(1000);
         let n = 20_000u64;
-        let total: u64 = (0..n).map(|_| exponential(&mut rng, mean).as_millis()).sum();
+        let total: u64 = (0..n)
+            .map(|_| exponential(&mut rng, mean).as_millis())
+            .sum();
         // The cap at 16 means removes e^-16 of the mass: negligible. The
         // standard error of the mean over 20,000 draws is 7 ms.
         let average = total / n;

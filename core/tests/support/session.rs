@@ -21,8 +21,8 @@ use veil_core::message::{
     NetAddress, Ping, Pong, Version,
 };
 use veil_core::noise::{Ephemeral, StaticKeypair};
-use veil_core::wire::UnknownCommandPolicy;
 use veil_core::shaping::{PrivacyLevel, ShapingConfig};
+use veil_core::wire::UnknownCommandPolicy;
 use veil_core::{Duration, Instant, UnixTime};
 
 use super::json::message_to_json;

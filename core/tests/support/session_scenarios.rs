@@ -5,11 +5,11 @@
 
 use bytes::Bytes;
 use veil_core::connection::{ConnectionConfig, TransportKind};
-use veil_core::shaping::PrivacyLevel;
 use veil_core::identity::Identity;
 use veil_core::message::{
     AddrEntry, DisconnectReason, InvItem, InvKind, Message, NetAddress, Ping,
 };
+use veil_core::shaping::PrivacyLevel;
 use veil_core::{Duration, UnixTime};
 
 use crate::session_sim::{Sim, LATENCY_MS};

@@ -155,7 +155,9 @@ pub(crate) fn decode(contents: Bytes, wire: &WireConfig) -> Result<Contents, Clo
             let Ok(budget) = <[u8; BUDGET_LEN]>::try_from(&contents[1..]) else {
                 return Err(malformed("privacy_budget is not 10 bytes", Some(id)));
             };
-            return Ok(Contents::Control(Control::PrivacyBudget(Budget::decode(&budget))));
+            return Ok(Contents::Control(Control::PrivacyBudget(Budget::decode(
+                &budget,
+            ))));
         }
         _ => match SHORT_IDS.get(usize::from(id) - 1) {
             Some(&kind) => (kind, contents.slice(1..)),

@@ -90,6 +90,9 @@ pub(crate) struct Encrypted {
     reassembler: Reassembler,
     /// Contents of the message being sent, reused between messages.
     scratch: Vec<u8>,
+    /// Wire sizes of the packets sealed, for measurements; off unless
+    /// asked for.
+    packet_log: Option<Vec<u32>>,
 }
 
 impl Encrypted {
@@ -137,7 +140,21 @@ impl Encrypted {
             shaper: Shaper::new(shaping),
             reassembler: Reassembler::new(HANDSHAKE_MAX_CONTENTS),
             scratch: Vec::new(),
+            packet_log: None,
         }
+    }
+
+    /// Starts recording the wire size of every packet sealed.
+    pub(crate) fn log_packets(&mut self) {
+        self.packet_log.get_or_insert_with(Vec::new);
+    }
+
+    /// The wire sizes recorded since the last call.
+    pub(crate) fn take_packet_log(&mut self) -> Vec<u32> {
+        self.packet_log
+            .as_mut()
+            .map(core::mem::take)
+            .unwrap_or_default()
     }
 
     /// Whether packets can be sent.
@@ -192,10 +209,19 @@ impl Encrypted {
             send,
             send_aad,
             bytes_since_rekey,
+            packet_log,
             ..
         } = self;
         shaper.release(now, rng, &mut |piece, data| {
-            seal_piece(send, send_aad, bytes_since_rekey, out, piece, data);
+            seal_piece(
+                send,
+                send_aad,
+                bytes_since_rekey,
+                packet_log,
+                out,
+                piece,
+                data,
+            );
         });
     }
 
@@ -209,10 +235,19 @@ impl Encrypted {
             send,
             send_aad,
             bytes_since_rekey,
+            packet_log,
             ..
         } = self;
         shaper.flush(now, rng, &mut |piece, data| {
-            seal_piece(send, send_aad, bytes_since_rekey, out, piece, data);
+            seal_piece(
+                send,
+                send_aad,
+                bytes_since_rekey,
+                packet_log,
+                out,
+                piece,
+                data,
+            );
         });
     }
 
@@ -371,10 +406,19 @@ impl Encrypted {
             send,
             send_aad,
             bytes_since_rekey,
+            packet_log,
             ..
         } = self;
         shaper.send(now, contents, urgency, rng, &mut |piece, data| {
-            seal_piece(send, send_aad, bytes_since_rekey, out, piece, data);
+            seal_piece(
+                send,
+                send_aad,
+                bytes_since_rekey,
+                packet_log,
+                out,
+                piece,
+                data,
+            );
         });
     }
 
@@ -526,6 +570,7 @@ impl Encrypted {
             &mut self.send,
             &mut self.send_aad,
             &mut self.bytes_since_rekey,
+            &mut self.packet_log,
             out,
             contents_len,
             header,
@@ -539,6 +584,7 @@ fn seal_piece(
     send: &mut Option<SendCipher>,
     send_aad: &mut Option<Vec<u8>>,
     bytes_since_rekey: &mut u64,
+    packet_log: &mut Option<Vec<u32>>,
     out: &mut Outbox,
     piece: Piece,
     data: &[u8],
@@ -548,6 +594,7 @@ fn seal_piece(
         send,
         send_aad,
         bytes_since_rekey,
+        packet_log,
         out,
         piece.contents_len,
         header,
@@ -561,6 +608,7 @@ fn seal(
     send: &mut Option<SendCipher>,
     send_aad: &mut Option<Vec<u8>>,
     bytes_since_rekey: &mut u64,
+    packet_log: &mut Option<Vec<u32>>,
     out: &mut Outbox,
     contents_len: usize,
     header: Header,
@@ -582,4 +630,7 @@ fn seal(
     send.encrypt_in_place(&mut buf[start..], contents_len, &aad, header)
         .unwrap_or_else(|_| unreachable!("the packet was sized for its contents"));
     *bytes_since_rekey = bytes_since_rekey.saturating_add(len as u64);
+    if let Some(log) = packet_log {
+        log.push(len as u32);
+    }
 }
