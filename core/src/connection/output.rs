@@ -342,11 +342,6 @@ impl Connection {
             self.finish_close(reason);
             return;
         }
-        // Nothing the user sent stays behind in shaping: held messages
-        // leave before the goodbye.
-        if let Transport::Encrypted(encrypted) = &mut self.transport {
-            encrypted.flush(now, &mut self.outbox, &mut self.rng);
-        }
         let goodbye = Message::Disconnect(Disconnect {
             reason: reason.disconnect_reason(),
             text: String::new(),
@@ -354,6 +349,11 @@ impl Connection {
         if self.queue_message(now, &goodbye).is_err() {
             self.finish_close(reason);
             return;
+        }
+        // Nothing waits in shaping once closing: the messages held, then
+        // the goodbye, go out now.
+        if let Transport::Encrypted(encrypted) = &mut self.transport {
+            encrypted.flush(now, &mut self.outbox, &mut self.rng);
         }
         self.state = ConnectionState::Closing;
         self.closing = Some((reason, now + self.config.close_linger));

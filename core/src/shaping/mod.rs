@@ -63,5 +63,5 @@ pub use fragment::{next_piece, plan, Fragment, Piece, LENGTH_PREFIX_LEN, MORE_FR
 pub use options::{OptionProblem, PrivacyOptionError, PrivacyOptions, PRIVACY_KEYS};
 pub use padding::{overhead, wire_size, PaddingPolicy, BUCKETS};
 pub use reassemble::Reassembler;
-pub use shaper::{Negotiated, Shaper, ShapingTimer, Urgency};
+pub use shaper::{Negotiated, Shaper, ShapingTimer, Urgency, HANDSHAKE_MAX_CONTENTS};
 pub use stats::ShapingStats;

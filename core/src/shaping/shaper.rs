@@ -82,6 +82,14 @@ impl Pending {
     }
 }
 
+/// Largest packet contents a peer accepts before its handshake completes
+/// (`docs/PROTOCOL.md`): random padding stays below it until negotiation.
+///
+/// ```
+/// assert_eq!(veil_core::shaping::HANDSHAKE_MAX_CONTENTS, 1024);
+/// ```
+pub const HANDSHAKE_MAX_CONTENTS: usize = 1024;
+
 /// Last real packet sizes kept for decoys to imitate.
 const RECENT_SIZES: usize = 16;
 
@@ -180,7 +188,16 @@ impl Shaper {
     pub fn new(config: ShapingConfig) -> Shaper {
         Shaper {
             active: Active {
-                padding: config.padding,
+                padding: match config.padding {
+                    PaddingPolicy::Random {
+                        min_contents,
+                        max_contents,
+                    } => PaddingPolicy::Random {
+                        min_contents: min_contents.min(HANDSHAKE_MAX_CONTENTS),
+                        max_contents: max_contents.min(HANDSHAKE_MAX_CONTENTS),
+                    },
+                    other => other,
+                },
                 jitter: None,
                 burst: None,
                 chaff: None,

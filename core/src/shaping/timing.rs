@@ -30,7 +30,7 @@ pub(crate) fn exponential<R: RngCore + ?Sized>(rng: &mut R, mean: Duration) -> D
     let neg_log2 = (64u64 << 16) - log2_q16(x);
     // ln(2) in 1/65536ths.
     let ln2_q16: u64 = 45_426;
-    let scaled = u128::from(mean.as_millis()) * u128::from(neg_log2) * u128::from(ln2_q16) >> 32;
+    let scaled = (u128::from(mean.as_millis()) * u128::from(neg_log2) * u128::from(ln2_q16)) >> 32;
     let cap = mean.as_millis().saturating_mul(EXPONENTIAL_CAP);
     Duration::from_millis(u64::try_from(scaled).unwrap_or(u64::MAX).min(cap))
 }

@@ -32,7 +32,7 @@ use crate::wire::{EncodeError, WireConfig};
 
 /// Largest packet contents accepted before the handshake completes: a
 /// `version` with the longest user agent fits with room to spare.
-pub(crate) const HANDSHAKE_MAX_CONTENTS: usize = 1024;
+pub(crate) use crate::shaping::HANDSHAKE_MAX_CONTENTS;
 
 /// Where the channel's own key exchange stands.
 enum RekeyState {
@@ -74,9 +74,8 @@ const SCRATCH_KEEP: usize = 64 * 1024;
 pub(crate) struct Encrypted {
     initiator: bool,
     setup: Option<Box<Setup>>,
-    send: Option<SendCipher>,
-    /// Own garbage: the associated data of the first packet sent.
-    send_aad: Option<Vec<u8>>,
+    /// The sending side: cipher, first-packet AAD, counters.
+    sender: Sender,
     receive: Option<ReceiveCipher>,
     /// The peer's garbage, once found: associated data of its first packet.
     receive_aad: Option<Vec<u8>>,
@@ -85,11 +84,19 @@ pub(crate) struct Encrypted {
     connected: bool,
     chain: Option<Zeroizing<[u8; 32]>>,
     rekey: RekeyState,
-    bytes_since_rekey: u64,
     shaper: Shaper,
     reassembler: Reassembler,
     /// Contents of the message being sent, reused between messages.
     scratch: Vec<u8>,
+}
+
+/// What sealing a packet needs and updates.
+#[derive(Default)]
+struct Sender {
+    send: Option<SendCipher>,
+    /// Own garbage: the associated data of the first packet sent.
+    send_aad: Option<Vec<u8>>,
+    bytes_since_rekey: u64,
     /// Wire sizes of the packets sealed, for measurements; off unless
     /// asked for.
     packet_log: Option<Vec<u32>>,
@@ -128,30 +135,28 @@ impl Encrypted {
         Encrypted {
             initiator,
             setup: Some(Box::new(setup)),
-            send: None,
-            send_aad: None,
+            sender: Sender::default(),
             receive: None,
             receive_aad: None,
             reader: PacketReader::default(),
             connected: false,
             chain: None,
             rekey: RekeyState::Idle,
-            bytes_since_rekey: 0,
             shaper: Shaper::new(shaping),
             reassembler: Reassembler::new(HANDSHAKE_MAX_CONTENTS),
             scratch: Vec::new(),
-            packet_log: None,
         }
     }
 
     /// Starts recording the wire size of every packet sealed.
     pub(crate) fn log_packets(&mut self) {
-        self.packet_log.get_or_insert_with(Vec::new);
+        self.sender.packet_log.get_or_insert_with(Vec::new);
     }
 
     /// The wire sizes recorded since the last call.
     pub(crate) fn take_packet_log(&mut self) -> Vec<u32> {
-        self.packet_log
+        self.sender
+            .packet_log
             .as_mut()
             .map(core::mem::take)
             .unwrap_or_default()
@@ -159,7 +164,7 @@ impl Encrypted {
 
     /// Whether packets can be sent.
     pub(crate) fn can_send(&self) -> bool {
-        self.send.is_some()
+        self.sender.send.is_some()
     }
 
     /// The version handshake completed: raises the receive limit to `max`
@@ -204,24 +209,9 @@ impl Encrypted {
         if !self.can_send() {
             return;
         }
-        let Encrypted {
-            shaper,
-            send,
-            send_aad,
-            bytes_since_rekey,
-            packet_log,
-            ..
-        } = self;
+        let Encrypted { shaper, sender, .. } = self;
         shaper.release(now, rng, &mut |piece, data| {
-            seal_piece(
-                send,
-                send_aad,
-                bytes_since_rekey,
-                packet_log,
-                out,
-                piece,
-                data,
-            );
+            seal_piece(sender, out, piece, data);
         });
     }
 
@@ -230,30 +220,15 @@ impl Encrypted {
         if !self.can_send() {
             return;
         }
-        let Encrypted {
-            shaper,
-            send,
-            send_aad,
-            bytes_since_rekey,
-            packet_log,
-            ..
-        } = self;
+        let Encrypted { shaper, sender, .. } = self;
         shaper.flush(now, rng, &mut |piece, data| {
-            seal_piece(
-                send,
-                send_aad,
-                bytes_since_rekey,
-                packet_log,
-                out,
-                piece,
-                data,
-            );
+            seal_piece(sender, out, piece, data);
         });
     }
 
     /// Bytes sent under the current key.
     pub(crate) fn bytes_since_rekey(&self) -> u64 {
-        self.bytes_since_rekey
+        self.sender.bytes_since_rekey
     }
 
     /// When the rekey in progress started, if one is.
@@ -273,7 +248,7 @@ impl Encrypted {
                 .setup
                 .as_ref()
                 .map_or(0, |setup| setup.buffer_capacity())
-            + self.send_aad.as_ref().map_or(0, Vec::capacity)
+            + self.sender.send_aad.as_ref().map_or(0, Vec::capacity)
             + self.receive_aad.as_ref().map_or(0, Vec::capacity)
             + self.shaper.buffer_capacity()
             + self.reassembler.allocated()
@@ -294,11 +269,11 @@ impl Encrypted {
                 Step::NeedMore => return Ok(None),
                 Step::Keys(keys) => {
                     let keys = *keys;
-                    self.send = Some(keys.send);
+                    self.sender.send = Some(keys.send);
                     let mut receive = keys.receive;
                     receive.set_max_contents_len(HANDSHAKE_MAX_CONTENTS);
                     self.receive = Some(receive);
-                    self.send_aad = Some(keys.local_garbage);
+                    self.sender.send_aad = Some(keys.local_garbage);
                     self.chain = Some(keys.chain);
                     return Ok(Some(Received::Ready(keys.peer_id)));
                 }
@@ -401,24 +376,9 @@ impl Encrypted {
         out: &mut Outbox,
         rng: &mut R,
     ) {
-        let Encrypted {
-            shaper,
-            send,
-            send_aad,
-            bytes_since_rekey,
-            packet_log,
-            ..
-        } = self;
+        let Encrypted { shaper, sender, .. } = self;
         shaper.send(now, contents, urgency, rng, &mut |piece, data| {
-            seal_piece(
-                send,
-                send_aad,
-                bytes_since_rekey,
-                packet_log,
-                out,
-                piece,
-                data,
-            );
+            seal_piece(sender, out, piece, data);
         });
     }
 
@@ -493,8 +453,8 @@ impl Encrypted {
                 let (secret, public) = rekey::ephemeral(rng);
                 let keys = self.derive(&secret, remote)?;
                 self.send_control(Control::RekeyAck(public), out, now, rng);
-                self.send = Some(keys.send);
-                self.bytes_since_rekey = 0;
+                self.sender.send = Some(keys.send);
+                self.sender.bytes_since_rekey = 0;
                 self.rekey = RekeyState::AwaitingDone {
                     receive: Box::new(keys.receive),
                     since: now,
@@ -505,8 +465,8 @@ impl Encrypted {
                 let keys = self.derive(&secret, remote)?;
                 self.install_receive(keys.receive);
                 self.send_control(Control::RekeyDone, out, now, rng);
-                self.send = Some(keys.send);
-                self.bytes_since_rekey = 0;
+                self.sender.send = Some(keys.send);
+                self.sender.bytes_since_rekey = 0;
                 Ok(Some(Received::Rekeyed))
             }
             (Control::RekeyDone, RekeyState::AwaitingDone { receive, .. }) => {
@@ -566,55 +526,28 @@ impl Encrypted {
         header: Header,
         fill: impl FnOnce(&mut Vec<u8>),
     ) {
-        seal(
-            &mut self.send,
-            &mut self.send_aad,
-            &mut self.bytes_since_rekey,
-            &mut self.packet_log,
-            out,
-            contents_len,
-            header,
-            fill,
-        );
+        seal(&mut self.sender, out, contents_len, header, fill);
     }
 }
 
 /// Seals one packet the shaper emitted.
-fn seal_piece(
-    send: &mut Option<SendCipher>,
-    send_aad: &mut Option<Vec<u8>>,
-    bytes_since_rekey: &mut u64,
-    packet_log: &mut Option<Vec<u32>>,
-    out: &mut Outbox,
-    piece: Piece,
-    data: &[u8],
-) {
+fn seal_piece(sender: &mut Sender, out: &mut Outbox, piece: Piece, data: &[u8]) {
     let header = Header::from_byte(piece.header);
-    seal(
-        send,
-        send_aad,
-        bytes_since_rekey,
-        packet_log,
-        out,
-        piece.contents_len,
-        header,
-        |buf| piece.write_contents(data, buf),
-    );
+    seal(sender, out, piece.contents_len, header, |buf| {
+        piece.write_contents(data, buf)
+    });
 }
 
 /// Appends one packet of `contents_len` bytes, whose contents `fill`
 /// appends to the queue's buffer, and encrypts it where it lies.
 fn seal(
-    send: &mut Option<SendCipher>,
-    send_aad: &mut Option<Vec<u8>>,
-    bytes_since_rekey: &mut u64,
-    packet_log: &mut Option<Vec<u32>>,
+    sender: &mut Sender,
     out: &mut Outbox,
     contents_len: usize,
     header: Header,
     fill: impl FnOnce(&mut Vec<u8>),
 ) {
-    let Some(send) = send else {
+    let Some(send) = &mut sender.send else {
         unreachable!("packets are sent only once the handshake finished")
     };
     let len = packet_len(contents_len);
@@ -626,11 +559,11 @@ fn seal(
     fill(buf);
     buf.resize(start + len - TAG_LEN, 0);
     buf.extend_from_slice(&[0u8; TAG_LEN]);
-    let aad = send_aad.take().unwrap_or_default();
+    let aad = sender.send_aad.take().unwrap_or_default();
     send.encrypt_in_place(&mut buf[start..], contents_len, &aad, header)
         .unwrap_or_else(|_| unreachable!("the packet was sized for its contents"));
-    *bytes_since_rekey = bytes_since_rekey.saturating_add(len as u64);
-    if let Some(log) = packet_log {
+    sender.bytes_since_rekey = sender.bytes_since_rekey.saturating_add(len as u64);
+    if let Some(log) = &mut sender.packet_log {
         log.push(len as u32);
     }
 }
