@@ -75,3 +75,8 @@ fn connection_established_corpus() {
         fuzz_harness::connection_established,
     );
 }
+
+#[test]
+fn shaped_packets_corpus() {
+    replay("shaped_packets", fuzz_harness::shaped_packets);
+}

@@ -1,6 +1,7 @@
-//! Writes the hand-written seeds of the connection fuzz targets into
-//! `fuzz/corpus/connection_handshake/` and
-//! `fuzz/corpus/connection_established/` (ignored by a plain `cargo test`):
+//! Writes the hand-written seeds of the connection and shaping fuzz targets
+//! into `fuzz/corpus/connection_handshake/`,
+//! `fuzz/corpus/connection_established/` and `fuzz/corpus/shaped_packets/`
+//! (ignored by a plain `cargo test`):
 //!
 //! ```sh
 //! cargo test -p veil-core --test fuzz_seeds -- --ignored
@@ -466,6 +467,13 @@ impl Ops {
         self.code(1, u8::from(decoy) | u8::from(long) << 1, hold)
             .len_bytes(contents, long)
     }
+    /// A raw packet with the padded (0x40) and more-fragments (0x20)
+    /// header flags as given.
+    fn flagged_packet(&mut self, contents: &[u8], padded: bool, more: bool) -> &mut Ops {
+        let long = contents.len() > 255;
+        let p = u8::from(long) << 1 | u8::from(padded) << 2 | u8::from(more) << 3;
+        self.code(1, p, false).len_bytes(contents, long)
+    }
     fn message(&mut self, message: &Message, long: bool) -> &mut Ops {
         self.0.push(kind_index(message.kind()));
         self.len_bytes(&payload(message), long)
@@ -753,6 +761,35 @@ fn write_connection_established_seeds() {
             .raw_packet(&rekey_key, false, false),
     );
 
+    // Padding and fragments, as a peer with the keys could frame them: a
+    // padded getaddr (id 6), a getaddr cut in two fragments, padding that
+    // is not zero, a length beyond the contents, a fragment chain cut by a
+    // decoy.
+    write(
+        "padded_getaddr",
+        Ops::new(0).flagged_packet(&[1, 0, 0, 6, 0, 0, 0], true, false),
+    );
+    write(
+        "fragmented_ping",
+        Ops::new(0)
+            .flagged_packet(&[3, 1, 2, 3], false, true)
+            .flagged_packet(&[4, 5, 6, 7, 8], false, false),
+    );
+    write(
+        "nonzero_padding",
+        Ops::new(0).flagged_packet(&[1, 0, 0, 6, 0, 9], true, false),
+    );
+    write(
+        "padded_length_too_long",
+        Ops::new(0).flagged_packet(&[9, 0, 0, 6], true, false),
+    );
+    write(
+        "fragments_around_a_decoy",
+        Ops::new(0)
+            .flagged_packet(&[2, 0, 0, 3, 1, 0, 0], true, true)
+            .raw_packet(&[0; 40], true, false)
+            .flagged_packet(&[2, 3, 4, 5, 6, 7, 8], false, false),
+    );
     write("close_b", Ops::new(0).close(0, 1));
     write("close_a", Ops::new(0).close(1, 13));
     write("eof_b", Ops::new(0).close(2, 0));
@@ -771,4 +808,65 @@ fn write_connection_established_seeds() {
             .send_a(&getaddr, false)
             .send_b(&getaddr, false),
     );
+}
+
+#[test]
+#[ignore = "writes the seed corpus; run with --ignored"]
+fn write_shaped_packets_seeds() {
+    use veil_core::shaping::{plan, PaddingPolicy, MORE_FRAGMENTS, PADDED};
+    let dir = corpus_dir("shaped_packets");
+    fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str, data: Vec<u8>| {
+        write_seed(&dir, name, &data, fuzz_harness::shaped_packets);
+    };
+    /// Records of (header, contents) after a control byte.
+    fn records(control: u8, packets: &[(u8, &[u8])]) -> Vec<u8> {
+        let mut out = vec![control];
+        for (header, contents) in packets {
+            out.push(*header);
+            out.push(contents.len() as u8);
+            out.extend_from_slice(contents);
+        }
+        out
+    }
+    write("unpadded", records(1, &[(0, b"hello")]));
+    write(
+        "padded",
+        records(1, &[(PADDED, &[5, 0, 0, b'h', b'e', b'l', b'l', b'o', 0, 0])]),
+    );
+    write(
+        "fragments",
+        records(
+            2,
+            &[
+                (MORE_FRAGMENTS, b"ab"),
+                (PADDED | MORE_FRAGMENTS, &[1, 0, 0, b'c', 0]),
+                (0, b"d"),
+            ],
+        ),
+    );
+    write(
+        "decoy_between_fragments",
+        records(2, &[(MORE_FRAGMENTS, b"ab"), (0x80, &[7; 9]), (0, b"cd")]),
+    );
+    write("nonzero_padding", records(1, &[(PADDED, &[1, 0, 0, 7, 1])]));
+    write("short_padded", records(1, &[(PADDED, &[1, 0])]));
+    write("data_length", records(1, &[(PADDED, &[200, 0, 0, 1])]));
+    write(
+        "too_long",
+        records(0, &[(MORE_FRAGMENTS, b"ab"), (0, b"cd")]),
+    );
+    // A planned message, as a sender frames it under random padding.
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(4);
+    let message = b"a message split into random-size padded pieces";
+    let policy = PaddingPolicy::Random {
+        min_contents: 8,
+        max_contents: 20,
+    };
+    let fragments = plan(message, &policy, &mut rng);
+    let packets: Vec<(u8, &[u8])> = fragments
+        .iter()
+        .map(|f| (f.header, f.contents.as_slice()))
+        .collect();
+    write("planned_random", records(6, &packets));
 }

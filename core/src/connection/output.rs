@@ -268,9 +268,17 @@ impl Connection {
     /// tests. Does nothing unless the encrypted channel can send.
     #[doc(hidden)]
     pub fn queue_raw_packet_for_testing(&mut self, contents: &[u8], decoy: bool) {
+        let header = if decoy { 0x80 } else { 0 };
+        self.queue_raw_packet_with_header_for_testing(contents, header);
+    }
+
+    /// As `queue_raw_packet_for_testing`, with any header byte (padding and
+    /// fragment flags included).
+    #[doc(hidden)]
+    pub fn queue_raw_packet_with_header_for_testing(&mut self, contents: &[u8], header: u8) {
         if let Transport::Encrypted(encrypted) = &mut self.transport {
             if encrypted.can_send() {
-                encrypted.send_raw(contents, decoy, &mut self.outbox);
+                encrypted.send_raw(contents, header, &mut self.outbox);
             }
         }
     }

@@ -303,7 +303,7 @@ mod op {
 /// | Op | Name         | Parameters (`p`)                        | Arguments |
 /// |----|--------------|-----------------------------------------|-----------|
 /// | 0  | raw input    | bit 0: long                             | length, bytes fed to `b` |
-/// | 1  | raw packet   | bit 0: decoy, bit 1: long               | length, contents of a packet from `a` |
+/// | 1  | raw packet   | bit 0: decoy, bit 1: long, bit 2: padded, bit 3: more fragments | length, contents of a packet from `a` |
 /// | 2  | send from a  | bit 0: long                             | type (index into `MessageKind::ALL`, modulo), length, payload |
 /// | 3  | send from b  | bit 0: long                             | as op 2 |
 /// | 4  | deliver part | bit 0: from `b` (else from `a`)         | how many bytes in flight to deliver |
@@ -349,9 +349,11 @@ pub fn connection_established(data: &[u8]) {
             }
             op::RAW_PACKET => {
                 let contents = input.take_len(p & 2 != 0);
+                // Header flags: decoy 0x80, padded 0x40, more fragments 0x20.
+                let header = (p & 1) << 7 | (p & 4) << 4 | (p & 8) << 2;
                 dishonest(&mut a, &mut b);
                 a.connection
-                    .queue_raw_packet_for_testing(contents, p & 1 != 0);
+                    .queue_raw_packet_with_header_for_testing(contents, header);
                 a.settle(now, &mut buf);
             }
             op::SEND_A => {
@@ -616,8 +618,15 @@ impl Side {
                 assert_eq!(info.features, local.features & info.remote.features);
                 assert_eq!(
                     info.privacy_features,
-                    local.privacy_features & info.remote.privacy_features
+                    self.config.announced_privacy_features() & info.remote.privacy_features
                 );
+                if info.transport == TransportKind::Encrypted {
+                    let offered = self.config.shaping.features() & crate::shaping::feature::ALL;
+                    assert_eq!(
+                        info.shaping.features,
+                        offered & info.remote.privacy_features
+                    );
+                }
             }
             Event::Message(message) => {
                 assert!(watch.connected, "message before the handshake");

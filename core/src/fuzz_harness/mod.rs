@@ -12,10 +12,13 @@
 //! - [`connection_established`]: a connected encrypted pair driven by
 //!   arbitrary operations (raw bytes, authenticated packets with arbitrary
 //!   contents, valid messages, clock jumps, closes).
+//! - [`shaped_packets`]: padded, fragmented and decoy packet contents
+//!   against the reassembler and a reference model.
 
 mod connection;
 mod noise;
 mod packet;
+mod shaping;
 mod wire;
 
 pub use connection::{
@@ -24,4 +27,5 @@ pub use connection::{
 };
 pub use noise::noise_handshake;
 pub use packet::packet_receive;
+pub use shaping::shaped_packets;
 pub use wire::{frame_decoder, message_payload};

@@ -396,8 +396,8 @@ impl Encrypted {
 
     /// Queues one packet with arbitrary `contents` (for fuzzing and tests
     /// that need a peer sending authenticated nonsense).
-    pub(crate) fn send_raw(&mut self, contents: &[u8], decoy: bool, out: &mut Outbox) {
-        let header = Header::DATA.with_decoy(decoy);
+    pub(crate) fn send_raw(&mut self, contents: &[u8], header: u8, out: &mut Outbox) {
+        let header = Header::from_byte(header);
         self.seal_with(out, contents.len(), header, |buf| {
             buf.extend_from_slice(contents);
         });
