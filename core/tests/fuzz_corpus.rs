@@ -75,3 +75,8 @@ fn connection_established_corpus() {
         fuzz_harness::connection_established,
     );
 }
+
+#[test]
+fn banlist_load_corpus() {
+    replay("banlist_load", fuzz_harness::banlist_load);
+}
