@@ -24,6 +24,8 @@
 //!   wall-clock [`UnixTime`] as a separate input;
 //! - [`shaping`]: padding and fragmentation of messages into packets
 //!   against traffic analysis (size buckets, random padding, reassembly);
+//! - [`peering`]: peer management rules (inbound eviction, scores,
+//!   discouragements and bans with a persisted list, reconnect backoff);
 //! - [`Consequence`]: what a rejection means for the connection and the peer;
 //! - [`testing`]: an in-process pair of connections for tests.
 //!
@@ -67,6 +69,7 @@ pub mod identity;
 pub mod message;
 pub mod noise;
 pub mod packet;
+pub mod peering;
 pub mod shaping;
 pub mod testing;
 pub mod time;

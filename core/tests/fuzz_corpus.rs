@@ -80,3 +80,8 @@ fn connection_established_corpus() {
 fn shaped_packets_corpus() {
     replay("shaped_packets", fuzz_harness::shaped_packets);
 }
+
+#[test]
+fn banlist_load_corpus() {
+    replay("banlist_load", fuzz_harness::banlist_load);
+}

@@ -1,6 +1,7 @@
-//! Writes the hand-written seeds of the connection and shaping fuzz targets
-//! into `fuzz/corpus/connection_handshake/`,
-//! `fuzz/corpus/connection_established/` and `fuzz/corpus/shaped_packets/`
+//! Writes the hand-written seeds of the connection, shaping and ban list
+//! fuzz targets into `fuzz/corpus/connection_handshake/`,
+//! `fuzz/corpus/connection_established/`, `fuzz/corpus/shaped_packets/` and
+//! `fuzz/corpus/banlist_load/`
 //! (ignored by a plain `cargo test`):
 //!
 //! ```sh
@@ -26,8 +27,9 @@ use veil_core::message::{
     AddrEntry, BlockLocator, Disconnect, DisconnectReason, InvItem, InvKind, Message, MessageKind,
     NetAddress, Ping, Pong, Version, PROTOCOL_VERSION,
 };
+use veil_core::peering::{BanList, BanPolicy};
 use veil_core::wire::{FrameEncoder, FrameHeader};
-use veil_core::{Instant, UnixTime};
+use veil_core::{Consequence, Duration, Instant, UnixTime};
 
 /// The project's limit on a committed corpus file.
 const MAX_SEED_LEN: usize = 4096;
@@ -832,7 +834,10 @@ fn write_shaped_packets_seeds() {
     write("unpadded", records(1, &[(0, b"hello")]));
     write(
         "padded",
-        records(1, &[(PADDED, &[5, 0, 0, b'h', b'e', b'l', b'l', b'o', 0, 0])]),
+        records(
+            1,
+            &[(PADDED, &[5, 0, 0, b'h', b'e', b'l', b'l', b'o', 0, 0])],
+        ),
     );
     write(
         "fragments",
@@ -869,4 +874,77 @@ fn write_shaped_packets_seeds() {
         .map(|f| (f.header, f.contents.as_slice()))
         .collect();
     write("planned_random", records(6, &packets));
+}
+
+/// A ban list with every kind of record: discouraged and banned peers, an
+/// operator ban, a netgroup discouraged by three offenders.
+fn sample_ban_list(policy: BanPolicy) -> BanList {
+    let key = |i: u8| Identity::from_secret_bytes([i; 32]).peer_id();
+    let now = UnixTime::from_secs(1_700_000_000);
+    let mut bans = BanList::new(policy);
+    for i in 1..=3 {
+        bans.punish(key(i), 7, Consequence::Discourage, false, now);
+    }
+    bans.punish(key(4), 8, Consequence::Ban, false, now);
+    bans.ban(key(5), 9, Some(Duration::from_secs(3600)), now);
+    bans
+}
+
+#[test]
+#[ignore = "writes the seed corpus; run with --ignored"]
+fn write_banlist_load_seeds() {
+    let dir = corpus_dir("banlist_load");
+    fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str, control: u8, file: &[u8]| {
+        let mut data = vec![control];
+        data.extend_from_slice(file);
+        write_seed(&dir, name, &data, fuzz_harness::banlist_load);
+    };
+    let default = sample_ban_list(BanPolicy::default()).to_bytes();
+    let empty = BanList::new(BanPolicy::default()).to_bytes();
+    assert_eq!(default.len(), 17 + 5 * 57 + 25 + 32);
+
+    write("empty_default_policy", 0x06, &empty);
+    write("empty_no_records_allowed", 0x00, &empty);
+    write("sample_default_policy", 0x06, &default);
+    write("sample_resealed", 0x07, &default);
+    write("sample_medium_policy", 0x04, &default);
+    write("sample_too_large_for_small_policy", 0x02, &default);
+    write("sample_too_large_for_empty_policy", 0x00, &default);
+    write("truncated_header", 0x06, &default[..20]);
+    write("truncated_record", 0x06, &default[..default.len() - 40]);
+    let mut trailing = default.clone();
+    trailing.push(0);
+    write("trailing_byte", 0x06, &trailing);
+    let with = |at: usize, value: u8| {
+        let mut file = default.clone();
+        file[at] = value;
+        file
+    };
+    write("bad_magic", 0x06, &with(0, b'V'));
+    write("version_2", 0x06, &with(8, 2));
+    write(
+        "checksum_flipped",
+        0x06,
+        &with(default.len() - 1, !default[default.len() - 1]),
+    );
+    write("record_flipped_unsealed", 0x06, &with(50, default[50] ^ 1));
+    // With the reseal bit, these reach the record checks.
+    write("peer_id_flipped", 0x07, &with(20, default[20] ^ 0x40));
+    let mut small_order = default.clone();
+    small_order[17..49].fill(0);
+    write("peer_id_small_order", 0x07, &small_order);
+    write("peer_rule_unknown", 0x07, &with(17 + 40, 9));
+    write("peer_rule_netgroup", 0x07, &with(17 + 40, 4));
+    write("netgroup_rule_ban", 0x07, &with(17 + 5 * 57 + 8, 2));
+    write("expires_before_start", 0x07, &with(17 + 41 + 7, 0xff));
+    let mut unsorted = default.clone();
+    unsorted.copy_within(17..74, 74);
+    write("duplicate_peer", 0x07, &unsorted);
+    let mut huge_count = default.clone();
+    huge_count[9..13].copy_from_slice(&u32::MAX.to_le_bytes());
+    write("huge_peer_count", 0x07, &huge_count);
+    let mut huge_groups = default.clone();
+    huge_groups[13..17].copy_from_slice(&u32::MAX.to_le_bytes());
+    write("huge_netgroup_count", 0x07, &huge_groups);
 }

@@ -264,7 +264,10 @@ fn the_same_seed_gives_the_same_bytes_and_schedule() {
     assert_eq!(first.link.sent_b, second.link.sent_b);
     let times = |run: &Run| run.received.iter().map(|(_, at)| *at).collect::<Vec<_>>();
     assert_eq!(times(&first), times(&second));
-    assert!(first.link.a.stats().shaping.decoys_sent > 0, "high sends decoys");
+    assert!(
+        first.link.a.stats().shaping.decoys_sent > 0,
+        "high sends decoys"
+    );
     let other = run(high, high, 43, &workload, vec![700, 13]);
     assert_ne!(first.link.sent_a, other.link.sent_a);
 }
@@ -290,7 +293,11 @@ fn bucket_padding_leaves_only_bucket_sizes_after_the_handshake() {
             .all(|&size| veil_core::shaping::BUCKETS.contains(&(size as usize))),
         "{sizes:?}"
     );
-    assert_eq!(drain_events(&mut link.b).len(), 0, "events were collected by shuttle");
+    assert_eq!(
+        drain_events(&mut link.b).len(),
+        0,
+        "events were collected by shuttle"
+    );
     assert_eq!(
         link.events_b
             .iter()
@@ -340,9 +347,14 @@ fn held_messages_leave_before_the_disconnect_of_a_graceful_close() {
     // A burst of 8 gathers: the three wait.
     assert!(link.a.queued_bytes() > 0);
     link.shuttle(Instant::ZERO);
-    assert!(link.events_b.iter().all(|e| !matches!(e, Event::Message(_))));
-    link.a
-        .close(Instant::ZERO, veil_core::message::DisconnectReason::Shutdown);
+    assert!(link
+        .events_b
+        .iter()
+        .all(|e| !matches!(e, Event::Message(_))));
+    link.a.close(
+        Instant::ZERO,
+        veil_core::message::DisconnectReason::Shutdown,
+    );
     link.shuttle(Instant::ZERO);
     let got: Vec<_> = link
         .events_b

@@ -11,16 +11,19 @@
 //!   bytes, chunked and interleaved with deadlines;
 //! - [`connection_established`]: a connected encrypted pair driven by
 //!   arbitrary operations (raw bytes, authenticated packets with arbitrary
-//!   contents, valid messages, clock jumps, closes).
+//!   contents, valid messages, clock jumps, closes);
 //! - [`shaped_packets`]: padded, fragmented and decoy packet contents
-//!   against the reassembler and a reference model.
+//!   against the reassembler and a reference model;
+//! - [`banlist_load`]: a persisted ban list file, as read back from disk.
 
+mod banlist;
 mod connection;
 mod noise;
 mod packet;
 mod shaping;
 mod wire;
 
+pub use banlist::banlist_load;
 pub use connection::{
     connection_established, connection_handshake, established_configs, established_pair,
     handshake_config, handshake_inbound, CONNECTION_SEED, CONNECTION_WALL_CLOCK,
