@@ -195,7 +195,7 @@ fn send_times(workload: &[(u64, usize)]) -> Vec<Instant> {
     workload
         .iter()
         .map(|(gap, _)| {
-            at = at + Duration::from_millis(*gap);
+            at += Duration::from_millis(*gap);
             at
         })
         .collect()
@@ -366,4 +366,62 @@ fn held_messages_leave_before_the_disconnect_of_a_graceful_close() {
         .collect();
     assert_eq!(got, (0..3).map(|i| message(i, 50)).collect::<Vec<_>>());
     assert_eq!(link.b.state(), ConnectionState::Closed);
+}
+
+#[test]
+fn plaintext_padding_frames_round_each_message_to_a_bucket() {
+    use veil_core::connection::TransportKind;
+    use veil_core::wire::{UnknownCommandPolicy, WireConfig};
+    let standard = PrivacyLevel::Standard.config();
+    let config_a = ConnectionConfig {
+        outbound_transport: TransportKind::Plaintext,
+        ..config(standard)
+    };
+    // A receiver that rejects unknown commands still drops padding.
+    let config_b = ConnectionConfig {
+        accept_plaintext: true,
+        wire: WireConfig {
+            unknown_commands: UnknownCommandPolicy::Reject,
+            ..WireConfig::default()
+        },
+        ..config(standard)
+    };
+    let mut link = Link::with_identities(
+        config_a,
+        config_b,
+        &veil_core::identity::Identity::from_secret_bytes([1; 32]),
+        &veil_core::identity::Identity::from_secret_bytes([2; 32]),
+        None,
+        &mut rand_chacha::rand_core::SeedableRng::seed_from_u64(3),
+        WALL,
+        WALL,
+    );
+    link.shuttle(Instant::ZERO);
+    assert_eq!(link.a.state(), ConnectionState::Connected);
+    for (index, size) in [10, 200, 3_000, 20_000].into_iter().enumerate() {
+        link.a.send(Instant::ZERO, message(index, size)).unwrap();
+        let bytes = drain(&mut link.a);
+        let fits = veil_core::shaping::BUCKETS.contains(&bytes.len()) || bytes.len() % 16_384 == 0;
+        assert!(
+            fits,
+            "{size}-byte message went out as {} bytes",
+            bytes.len()
+        );
+        link.b.handle_input(Instant::ZERO, &bytes);
+    }
+    let got: Vec<_> = drain_events(&mut link.b)
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::Message(m) => Some(m),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        got,
+        (0..4)
+            .map(|i| message(i, [10, 200, 3_000, 20_000][i]))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(link.b.stats().decoys_received, 4);
+    assert_eq!(link.b.state(), ConnectionState::Connected);
 }

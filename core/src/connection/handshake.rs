@@ -287,6 +287,18 @@ impl Connection {
         let transport = match &mut self.transport {
             Transport::Plaintext(plain) => {
                 plain.set_max_payload_len(max_payload);
+                // Padding frames only to a peer that announced padding
+                // (it then understands them whatever its policy).
+                let both = self.config.announced_privacy_features() & remote.privacy_features;
+                let padding = self.config.shaping.padding;
+                let bit = match padding {
+                    crate::shaping::PaddingPolicy::None => 0,
+                    crate::shaping::PaddingPolicy::Random { .. } => feature::RANDOM_PADDING,
+                    crate::shaping::PaddingPolicy::Buckets => feature::BUCKET_PADDING,
+                };
+                if both & bit != 0 {
+                    plain.set_padding(padding);
+                }
                 TransportKind::Plaintext
             }
             Transport::Encrypted(encrypted) => {

@@ -457,8 +457,10 @@ impl Connection {
                 Transport::Plaintext(plain) => plain.skipped_frames(),
                 _ => 0,
             };
-        if let Transport::Encrypted(encrypted) = &self.transport {
-            stats.shaping = encrypted.shaping_stats();
+        match &self.transport {
+            Transport::Encrypted(encrypted) => stats.shaping = encrypted.shaping_stats(),
+            Transport::Plaintext(plain) => stats.decoys_received = plain.padding_frames(),
+            Transport::Detecting { .. } | Transport::Gone => {}
         }
         stats
     }

@@ -309,7 +309,9 @@ impl Connection {
         message: &Message,
     ) -> Result<(), EncodeError> {
         match &mut self.transport {
-            Transport::Plaintext(plain) => plain.send_message(message, &mut self.outbox)?,
+            Transport::Plaintext(plain) => {
+                plain.send_message(message, &mut self.outbox, &mut self.rng)?;
+            }
             Transport::Encrypted(encrypted) => {
                 encrypted.send_message(
                     message,

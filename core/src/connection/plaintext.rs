@@ -1,8 +1,14 @@
 //! The plaintext transport: the seed's cleartext frames, and the inbound
 //! check that tells a plaintext peer from an encrypted one.
 
+use rand_core::RngCore;
+
 use crate::message::Message;
-use crate::wire::{EncodeError, FrameDecoder, FrameEncoder, WireConfig};
+use crate::shaping::{PaddingPolicy, BUCKETS};
+use crate::wire::{
+    checksum, Command, EncodeError, FrameDecoder, FrameEncoder, FrameHeader, WireConfig,
+    HEADER_LEN, PADDING_COMMAND,
+};
 
 use super::encrypted::setup::PLAINTEXT_COMMAND;
 use super::outbox::Outbox;
@@ -12,6 +18,8 @@ use super::CloseReason;
 pub(crate) struct Plaintext {
     decoder: FrameDecoder,
     encoder: FrameEncoder,
+    /// Padding after each message, once both sides announced it.
+    padding: PaddingPolicy,
 }
 
 impl Plaintext {
@@ -23,7 +31,18 @@ impl Plaintext {
         Plaintext {
             decoder,
             encoder: FrameEncoder::new(wire),
+            padding: PaddingPolicy::None,
         }
+    }
+
+    /// Pads every later message with a `padding` frame under `policy`.
+    pub(crate) fn set_padding(&mut self, policy: PaddingPolicy) {
+        self.padding = policy;
+    }
+
+    /// `padding` frames received and dropped.
+    pub(crate) fn padding_frames(&self) -> u64 {
+        self.decoder.stats().padding_frames
     }
 
     pub(crate) fn set_max_payload_len(&mut self, max: u32) {
@@ -47,19 +66,62 @@ impl Plaintext {
         }
     }
 
-    pub(crate) fn send_message(
+    pub(crate) fn send_message<R: RngCore>(
         &mut self,
         message: &Message,
         out: &mut Outbox,
+        rng: &mut R,
     ) -> Result<(), EncodeError> {
         let len = self.encoder.frame_len(message)?;
         let frame = out.append(len);
         let result = self.encoder.encode(message, frame).map(|_| ());
         if result.is_err() {
             out.truncate_back(len);
+            return result;
         }
-        result
+        if let Some(padding) = padding_len(len, &self.padding, rng) {
+            append_padding_frame(out, padding);
+        }
+        Ok(())
     }
+}
+
+/// The payload of the `padding` frame that follows a frame of `frame_len`
+/// bytes: under buckets, the two frames together fill the smallest bucket
+/// that holds both headers (beyond the largest, a multiple of it); under
+/// random padding, a uniformly drawn length.
+fn padding_len<R: RngCore>(frame_len: usize, policy: &PaddingPolicy, rng: &mut R) -> Option<usize> {
+    match policy {
+        PaddingPolicy::None => None,
+        PaddingPolicy::Buckets => {
+            let needed = frame_len + HEADER_LEN;
+            let largest = BUCKETS[BUCKETS.len() - 1];
+            let target = BUCKETS
+                .iter()
+                .copied()
+                .find(|&bucket| bucket >= needed)
+                .unwrap_or_else(|| needed.div_ceil(largest) * largest);
+            Some(target - needed)
+        }
+        PaddingPolicy::Random { .. } => {
+            let (lo, hi) = policy.random_range()?;
+            Some(crate::shaping::uniform(rng, lo, hi))
+        }
+    }
+}
+
+/// A `padding` frame of `len` zero bytes.
+fn append_padding_frame(out: &mut Outbox, len: usize) {
+    let frame = out.append(HEADER_LEN + len);
+    let Ok(command) = Command::new(PADDING_COMMAND) else {
+        unreachable!("a valid command name")
+    };
+    let header = FrameHeader {
+        payload_len: len as u32,
+        command: *command.as_bytes(),
+        checksum: checksum(&frame[HEADER_LEN..]),
+    };
+    frame[..HEADER_LEN].copy_from_slice(&header.to_bytes());
 }
 
 /// What the first bytes of an inbound connection say.

@@ -61,6 +61,7 @@ pub use config::{
 pub use error::ShapingError;
 pub use fragment::{next_piece, plan, Fragment, Piece, LENGTH_PREFIX_LEN, MORE_FRAGMENTS, PADDED};
 pub use options::{OptionProblem, PrivacyOptionError, PrivacyOptions, PRIVACY_KEYS};
+pub(crate) use padding::uniform;
 pub use padding::{overhead, wire_size, PaddingPolicy, BUCKETS};
 pub use reassemble::Reassembler;
 pub use shaper::{Negotiated, Shaper, ShapingTimer, Urgency, HANDSHAKE_MAX_CONTENTS};

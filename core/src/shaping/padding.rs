@@ -103,7 +103,7 @@ pub(super) fn bucket_for(data_len: usize) -> Option<usize> {
 
 /// A uniformly random value in `lo..=hi` (rejection sampling, no modulo
 /// bias). Requires `lo <= hi` and `hi - lo < u64::MAX`.
-pub(super) fn uniform<R: RngCore + ?Sized>(rng: &mut R, lo: usize, hi: usize) -> usize {
+pub(crate) fn uniform<R: RngCore + ?Sized>(rng: &mut R, lo: usize, hi: usize) -> usize {
     let span = (hi - lo) as u64 + 1;
     let zone = u64::MAX - (u64::MAX - span + 1) % span;
     loop {

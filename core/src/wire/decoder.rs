@@ -127,7 +127,18 @@ pub struct DecoderStats {
     pub skipped_frames: u64,
     /// The command of the last skipped frame.
     pub last_skipped: Option<Command>,
+    /// `padding` frames dropped (whatever the unknown-command policy).
+    pub padding_frames: u64,
 }
+
+/// The command of a frame that carries only padding: dropped after its
+/// checksum is checked, under either unknown-command policy, so a
+/// plaintext peer can hide message sizes a little.
+///
+/// ```
+/// assert_eq!(veil_core::wire::PADDING_COMMAND, "padding");
+/// ```
+pub const PADDING_COMMAND: &str = "padding";
 
 #[derive(Clone, Debug)]
 enum Stage {
@@ -427,7 +438,8 @@ impl FrameDecoder {
     }
 
     fn start_skip(&mut self, command: Command, header: FrameHeader) -> Result<(), WireError> {
-        if self.config.unknown_commands == UnknownCommandPolicy::Reject {
+        let padding = command.as_str() == PADDING_COMMAND;
+        if self.config.unknown_commands == UnknownCommandPolicy::Reject && !padding {
             return self.fail(WireError::UnknownCommand { command });
         }
         let (len, max) = (header.payload_len, self.config.max_payload_len);
@@ -487,8 +499,12 @@ impl FrameDecoder {
                 actual,
             });
         }
-        self.stats.skipped_frames += 1;
-        self.stats.last_skipped = Some(command);
+        if command.as_str() == PADDING_COMMAND {
+            self.stats.padding_frames += 1;
+        } else {
+            self.stats.skipped_frames += 1;
+            self.stats.last_skipped = Some(command);
+        }
         Ok(())
     }
 

@@ -34,7 +34,7 @@ mod header;
 pub use checksum::{checksum, CHECKSUM_LEN};
 pub use command::{Command, CommandError, COMMAND_LEN};
 pub use config::{UnknownCommandPolicy, WireConfig, DEFAULT_MAX_PAYLOAD_LEN};
-pub use decoder::{DecoderStats, Frame, FrameDecoder, GROWTH_STEP};
+pub use decoder::{DecoderStats, Frame, FrameDecoder, GROWTH_STEP, PADDING_COMMAND};
 pub use encoder::FrameEncoder;
 pub use error::{EncodeError, WireError, WireErrorKind};
 pub use header::{FrameHeader, HEADER_LEN};
