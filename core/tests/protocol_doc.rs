@@ -6,7 +6,10 @@
 //! breakdown whose bytes and offsets add up to the frame; every message type
 //! must have an example. Every table marked with an HTML comment (limits,
 //! maximum payloads, CompactSize, commands, errors, disconnect reasons,
-//! networks, inventory kinds) must match the code.
+//! networks, inventory kinds, packet ids, handshake lengths, and the
+//! traffic-shaping tables: header bits, privacy feature bits, the
+//! `privacy_budget` layout, receiver errors, bucket sizes) must match the
+//! code.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -470,5 +473,134 @@ fn handshake_length_table_matches_the_code() {
     assert_eq!(
         lengths,
         [MSG1_LEN, MSG2_LEN, MSG3_LEN].map(|len| len as u64)
+    );
+}
+
+#[test]
+fn packet_header_bit_table_matches_the_code() {
+    use veil_core::packet::Header;
+    use veil_core::shaping::{MORE_FRAGMENTS, PADDED};
+    let rows = marked_table("packet-header-bits");
+    let documented: Vec<(u64, u64, &str)> = rows
+        .iter()
+        .map(|row| {
+            let value = u64::from_str_radix(row[1].trim_start_matches("0x"), 16).unwrap();
+            (number(&row[0]), value, row[2].as_str())
+        })
+        .collect();
+    assert_eq!(
+        documented,
+        [
+            (7, u64::from(Header::DECOY_BIT), "decoy"),
+            (6, u64::from(PADDED), "padded"),
+            (5, u64::from(MORE_FRAGMENTS), "more_fragments"),
+        ]
+    );
+    for (bit, value, _) in documented {
+        assert_eq!(1 << bit, value);
+    }
+}
+
+#[test]
+fn privacy_feature_table_matches_the_code() {
+    use veil_core::shaping::feature;
+    let rows = marked_table("privacy-feature-bits");
+    let mut all = 0;
+    for row in &rows {
+        let bit = number(&row[0]);
+        let value = u32::from_str_radix(row[1].trim_start_matches("0x"), 16).unwrap();
+        assert_eq!(1u64 << bit, u64::from(value), "{row:?}");
+        let names: Vec<_> = feature::names(value).collect();
+        assert_eq!(names, [row[2].as_str()], "{row:?}");
+        all |= value;
+    }
+    assert_eq!(all, feature::ALL);
+    assert_eq!(rows.len(), feature::names(feature::ALL).count());
+    assert!(DOC.contains("`privacy_features & 0x3F`"));
+}
+
+#[test]
+fn privacy_budget_table_and_example_match_the_code() {
+    use veil_core::shaping::{Budget, PrivacyLevel, BUDGET_LEN};
+    let rows = marked_table("privacy-budget");
+    let layout: Vec<(u64, &str, &str)> = rows
+        .iter()
+        .map(|row| (number(&row[0]), row[1].as_str(), row[2].as_str()))
+        .collect();
+    assert_eq!(
+        layout,
+        [
+            (0, "max_overhead_percent", "u16 LE"),
+            (2, "max_added_latency", "u32 LE"),
+            (6, "max_urgent_latency", "u32 LE"),
+        ]
+    );
+    assert_eq!(BUDGET_LEN, 10);
+    assert!(DOC.contains(&format!(
+        "`{}` (`0xFFFF`): unlimited",
+        Budget::UNLIMITED_OVERHEAD
+    )));
+    // The example is the `high` preset's budget after the id 0x83.
+    let example = unhex("83 6400 fa000000 32000000");
+    assert!(DOC.contains("`83` `6400` `fa000000` `32000000`"));
+    let high = PrivacyLevel::High.config().budget;
+    assert_eq!(example[0], 0x83);
+    assert_eq!(example[1..], high.encode());
+    assert_eq!(Budget::decode(&high.encode()), high);
+}
+
+#[test]
+fn shaping_error_table_matches_the_code() {
+    use veil_core::connection::CloseReason;
+    use veil_core::shaping::{Reassembler, ShapingError, PADDED};
+    let rows = marked_table("shaping-errors");
+    // The four reassembly errors, in the table's order, from real inputs.
+    let mut reassembler = Reassembler::new(4);
+    let errors: Vec<ShapingError> = [
+        reassembler.push(PADDED, &[1, 0]),
+        reassembler.push(PADDED, &[2, 0, 0, 1]),
+        reassembler.push(PADDED, &[0, 0, 0, 7]),
+        reassembler.push(0, b"abcde"),
+    ]
+    .into_iter()
+    .map(|r| r.expect_err("an error"))
+    .collect();
+    assert!(matches!(errors[0], ShapingError::ShortPadded { .. }));
+    assert!(matches!(errors[1], ShapingError::DataLength { .. }));
+    assert!(matches!(errors[2], ShapingError::NonZeroPadding { .. }));
+    assert!(matches!(errors[3], ShapingError::MessageTooLong { .. }));
+    let mut reasons: Vec<CloseReason> = errors.into_iter().map(CloseReason::Padding).collect();
+    reasons.push(CloseReason::MalformedPacket {
+        problem: "privacy_budget is not 10 bytes",
+        id: Some(0x83),
+    });
+    reasons.push(CloseReason::UnexpectedMessage {
+        name: "privacy_budget",
+        state: "handshaking",
+    });
+    assert_eq!(rows.len(), reasons.len());
+    for (row, reason) in rows.iter().zip(&reasons) {
+        assert_eq!(row[1], reason.name(), "{row:?}");
+        assert_eq!(row[2], reason.consequence().as_str(), "{row:?}");
+    }
+}
+
+#[test]
+fn bucket_sizes_match_the_code() {
+    use veil_core::shaping::{wire_size, PaddingPolicy, BUCKETS};
+    assert!(DOC.contains(
+        "256, 512, 1,024, 2,048,\n  4,096, 8,192 or 16,384 bytes on the wire (contents + 20)"
+    ));
+    assert_eq!(BUCKETS, [256, 512, 1024, 2048, 4096, 8192, 16_384]);
+    // "A 20,000-byte block (20,001 content bytes): 16,384 + 4,096."
+    assert_eq!(
+        wire_size(20_001, &PaddingPolicy::Buckets),
+        Some(16_384 + 4_096)
+    );
+    // "16,361 data bytes" in a full bucket.
+    assert_eq!(wire_size(16_361, &PaddingPolicy::Buckets), Some(16_384));
+    assert_eq!(
+        wire_size(16_362, &PaddingPolicy::Buckets),
+        Some(16_384 + 256)
     );
 }

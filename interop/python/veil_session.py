@@ -1,5 +1,5 @@
 """Replay the encrypted transport of testvectors/v1/sessions.json with an
-implementation written from docs/PROTOCOL.md (sections 2-6, 8, 9) and
+implementation written from docs/PROTOCOL.md (sections 2-6, 8, 9, 10) and
 testvectors/README.md alone (no Rust source read).
 
 For every session vector whose dialling side uses the encrypted transport
@@ -31,10 +31,31 @@ For every session vector whose dialling side uses the encrypted transport
 5. session rekeys: ``rekey_init``/``rekey_ack`` keys must be the sender's next
    32-byte draws, the new keys come from the rekey HKDF chain, and each
    direction switches right after its ``rekey_ack`` / ``rekey_done``.
+6. traffic shaping (section 10, veil_shaping.py), on every vector: packets
+   are unpadded (data_len must fit, padding must be zero) and fragments
+   reassembled (decoys between them dropped) within the receiver's limit
+   (1,024 bytes until the sender's verack); decoys are counted. For the
+   vectors where a side's config shapes (``shaped_*``), also: the announced
+   ``privacy_features`` include the config's shaping bits; exactly one
+   ``privacy_budget`` right after a ``version`` that announces shaping bits,
+   equal to the config's budget, none otherwise; ``handshake_complete.shaping``
+   is the AND of the announced bits and the minimum of the budgets read off
+   the wire; every real packet's size, header flags and data length are
+   exactly what veil's sender policy (section 10.8) gives under the policy
+   in force (own padding until the sender's verack, the negotiated one
+   after; bucket splitting, constant-rate pieces, the overhead ledger);
+   every decoy has all-zero contents and the size of one of the last 16
+   real packets (the slot size under constant rate), within the budget;
+   every message of a ``send`` step leaves within its bound (at once without
+   delays, within the jitter, or within the latency budget with bursts and
+   constant rate). What the shaper draws from the generator (jitter values,
+   burst sizes, decoy timing and choice) is not re-derived: for such a side
+   the keepalive nonce check is skipped and the output says so.
 
 Prints one line per vector and a total; exits non-zero on any mismatch.
 """
 
+import bisect
 import copy
 import json
 import sys
@@ -42,6 +63,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import veil_crypto as vc  # noqa: E402
+import veil_shaping as vs  # noqa: E402
 import veil_wire as vw  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -200,11 +222,18 @@ class RekeyLedger:
         return i2r, r2i
 
 
-def decode_direction(sender, data, keys, garbage, ledger, rng, app_pings):
+def decode_direction(sender, data, keys, garbage, ledger, rng, app_pings, when,
+                     exact_draws, max_message):
     """Parse one direction's packets; return (messages, stats).
 
     ``sender`` is "a" (initiator) or "b"; ``keys`` the generation-0 keys of
-    this direction. Raises NeedPeer when a rekey needs the other direction.
+    this direction; ``when(pos)`` the ``at_ms`` of the transmit holding byte
+    ``pos`` of the stream. Packets are unpadded and reassembled (section 10),
+    decoys dropped and recorded in ``stats["trace"]`` with every real
+    message's pieces, in wire order. ``exact_draws``: whether the sender's
+    keepalive nonces and rekey keys are the generator's next draws (no
+    shaper draws between). Raises NeedPeer when a rekey needs the other
+    direction.
     """
     rng = copy.deepcopy(rng)
     cipher = vc.PacketCipher(*keys, first_aad=garbage)
@@ -212,7 +241,10 @@ def decode_direction(sender, data, keys, garbage, ledger, rng, app_pings):
     my_init = {}        # gen -> my rekey_init secret
     inits_seen = 0
     pos, msgs = 0, []
-    stats = {"packets": 0, "decoys": 0, "rekey": []}
+    stats = {"packets": 0, "decoys": 0, "rekey": [], "trace": [], "budgets": [],
+             "padded": 0, "fragmented": 0}
+    reassembler = vs.Reassembler(vs.HANDSHAKE_MAX_MESSAGE)
+    pieces = []
     while pos < len(data):
         if len(data) - pos < 3 + 1 + 16:
             raise Mismatch(f"{sender}: {len(data) - pos} trailing bytes are no packet")
@@ -227,13 +259,40 @@ def decode_direction(sender, data, keys, garbage, ledger, rng, app_pings):
             raise Mismatch(f"{sender}: packet {stats['packets']} at {pos} "
                            f"(generation {gen}) fails authentication") from None
         stats["packets"] += 1
+        at_ms = when(pos)
+        wire_len = end - pos
         pos = end
-        if header & 0x80:
+        if header & vs.DECOY:
             stats["decoys"] += 1
+            stats["trace"].append(("decoy", wire_len, contents, at_ms))
             continue
+        try:
+            whole = reassembler.push(header, contents)
+        except vs.ShapingError as e:
+            raise Mismatch(f"{sender}: packet {stats['packets'] - 1}: {e}") from None
+        data_len = len(vs.unpad(contents)) if header & vs.PADDED else len(contents)
+        stats["padded"] += bool(header & vs.PADDED)
+        pieces.append((header & (vs.PADDED | vs.MORE_FRAGMENTS), wire_len, data_len))
+        if whole is None:
+            continue
+        contents, msg_pieces, pieces = whole, pieces, []
+        stats["fragmented"] += len(msg_pieces) > 1
         if not contents:
             raise Mismatch(f"{sender}: empty packet contents")
         mid, body = contents[0], contents[1:]
+        name = PACKET_IDS.get(mid, {REKEY_INIT: "rekey_init", REKEY_ACK: "rekey_ack",
+                                    REKEY_DONE: "rekey_done",
+                                    vs.PRIVACY_BUDGET_ID: "privacy_budget"}.get(mid, "?"))
+        stats["trace"].append(("message", name, len(contents), msg_pieces, at_ms))
+        if mid == vs.PRIVACY_BUDGET_ID:
+            try:
+                stats["budgets"].append((len(msgs), vs.decode_budget(body)))
+            except vs.ShapingError as e:
+                raise Mismatch(f"{sender}: {e}") from None
+            continue
+        if mid in (REKEY_INIT, REKEY_ACK, REKEY_DONE) and not exact_draws:
+            raise Mismatch(f"{sender}: a rekey under a shaper that draws from the generator "
+                           "cannot be re-derived")
         if mid in (REKEY_INIT, REKEY_ACK):
             name = "rekey_init" if mid == REKEY_INIT else "rekey_ack"
             expect_eq(f"{sender}: {name} payload length", len(body), 32)
@@ -280,22 +339,27 @@ def decode_direction(sender, data, keys, garbage, ledger, rng, app_pings):
             if command is None or len(body) < 12:
                 raise Mismatch(f"{sender}: malformed long-form command")
             if command not in vw.SCHEMAS:
-                msgs.append((command, payload, None))
+                msgs.append((command, payload, None, at_ms))
                 continue
         elif mid in PACKET_IDS:
             command, payload = PACKET_IDS[mid], body
         else:
-            msgs.append((f"<id {mid}>", body, None))
+            msgs.append((f"<id {mid}>", body, None, at_ms))
             continue
         try:
             msg = vw.decode_payload(command, payload)
         except vw.WireError as e:
             raise Mismatch(f"{sender}: {command} payload does not decode: {e}") from None
         expect_eq(f"{sender}: {command} re-encoded", vw.encode_payload(msg), payload)
-        if command == "ping" and int(msg["nonce"]) not in app_pings:
+        if command == "ping" and int(msg["nonce"]) not in app_pings and exact_draws:
             expect_eq(f"{sender}: keepalive ping nonce (next_u64 draw)",
                       int(msg["nonce"]), rng.next_u64())
-        msgs.append((command, payload, msg))
+        msgs.append((command, payload, msg, at_ms))
+        if command == "verack":
+            # The receiver completes on this verack: its full limit applies.
+            reassembler.limit = max_message
+    if reassembler.pending:
+        stats["partial"] = True
     stats["generation"] = gen
     return msgs, stats
 
@@ -309,7 +373,9 @@ def expected_version(cfg, derived, open_ms):
         "protocol_version": c.get("protocol_version", 1),
         "timestamp": str(int(cfg["wall_clock"]) + open_ms // 1000),
         "features": c.get("features", 0),
-        "privacy_features": c.get("privacy_features", 0),
+        # The announced bits include the shaping configuration's (10.4).
+        "privacy_features": c.get("privacy_features", 0)
+        | vs.config_features(vs.shaping_config(c)),
         "user_agent": c["user_agent"],
         "best_block_hash": c.get("best_block_hash", "00" * 32),
         "best_block_height": str(c.get("best_block_height", "0")),
@@ -338,14 +404,103 @@ def disconnect_code(vec, side):
 
 
 def subsequence(what, needles, haystack):
-    """Every needle (kind, payload) must appear in haystack, in order."""
-    it = iter(haystack)
+    """Every needle (kind, payload) must appear in haystack, in order; returns
+    the index in haystack of each."""
+    it = iter(enumerate(haystack))
+    found = []
     for kind, payload in needles:
-        for k, p in it:
+        for i, (k, p) in it:
             if k == kind and p == payload:
+                found.append(i)
                 break
         else:
             raise Mismatch(f"{what}: {kind} {payload.hex()} not found in order")
+    return found
+
+
+def stream_of(vec, side, skip):
+    """A side's transmits after the first ``skip`` bytes of its second one
+    onwards, joined, and a function from a stream offset to its ``at_ms``."""
+    outs = [o for o in vec["expect"] if o["side"] == side and o["output"] == "transmit"][1:]
+    data, ends, times = b"", [], []
+    for o in outs:
+        data += bytes.fromhex(o["bytes"])
+        ends.append(len(data) - skip)
+        times.append(o["at_ms"])
+    return data[skip:], lambda pos: times[bisect.bisect_right(ends, pos)]
+
+
+SHAPING_CONTROLS = ("privacy_budget", "rekey_init", "rekey_ack", "rekey_done")
+
+
+def check_shaping(vec, s, peer, cfg, result, notes):
+    """Section 10 for the direction ``s`` -> ``peer``: the privacy_budget
+    packet, the negotiation, and veil's sender policy where it is
+    deterministic. Returns a summary."""
+    msgs, stats = result[s]
+    own = vs.shaping_config(cfg[s].get("connection", {}))
+    announced = msgs[0][2]["privacy_features"] if msgs and msgs[0][0] == "version" else None
+    # 10.5: one privacy_budget right after a version announcing shaping bits.
+    if announced is not None and announced & vs.ALL:
+        expect_eq(f"{s}: privacy_budget packets (index in messages, body)", stats["budgets"],
+                  [(1, own["budget"])])
+    else:
+        expect_eq(f"{s}: privacy_budget packets", stats["budgets"], [])
+    # 10.6: what this side negotiates, from what the peer put on the wire.
+    peer_msgs, peer_stats = result[peer]
+    peer_version = peer_msgs[0][2] if peer_msgs and peer_msgs[0][0] == "version" else None
+    active = None
+    if peer_version is not None:
+        peer_budget = peer_stats["budgets"][0][1] if peer_stats["budgets"] else vs.NO_BUDGET
+        active = vs.negotiate(own, peer_version["privacy_features"], peer_budget)
+        for o in vec["expect"]:
+            if o["side"] == s and o.get("event") == "handshake_complete":
+                both = (vs.config_features(own) | peer_version["privacy_features"]) & vs.ALL
+                if both:
+                    expect_eq(f"{s}: handshake_complete.shaping", o.get("shaping"),
+                              {"features": active["features"], "budget": active["budget"]})
+                elif "shaping" in o:
+                    raise Mismatch(f"{s}: handshake_complete.shaping without shaping bits")
+    # 10.8: packet sizes, decoys and the ledger, in wire order.
+    policy = vs.SenderPolicy(own)
+    bounds = []
+    try:
+        for entry in stats["trace"]:
+            if entry[0] == "decoy":
+                _, wire_len, contents, _ = entry
+                policy.decoy(f"{s}", wire_len, contents)
+                continue
+            _, name, length, pieces, _ = entry
+            policy.message(f"{s}: {name}", length, pieces)
+            if name not in SHAPING_CONTROLS:
+                bounds.append(policy.latency_bound(name))
+            if name == "verack" and active is not None:
+                policy.negotiated(active)
+    except vs.ShapingError as e:
+        raise Mismatch(str(e)) from None
+    # The latency budget: each sent message leaves within its bound.
+    send_steps = [st for st in vec["steps"] if st["op"] == "send" and st["side"] == s]
+    sends = [(st["message"]["type"], vw.encode_payload(st["message"])) for st in send_steps]
+    where = subsequence(f"{s}: send steps", sends, [(k, p) for k, p, _, _ in msgs])
+    worst = 0
+    for st, i in zip(send_steps, where):
+        held = msgs[i][3] - st["at_ms"]
+        if not 0 <= held <= bounds[i]:
+            raise Mismatch(f"{s}: {msgs[i][0]} sent at {st['at_ms']} left at {msgs[i][3]}, "
+                           f"beyond its {bounds[i]} ms bound")
+        worst = max(worst, held)
+    c = policy.checked
+    parts = [f"{c['messages']} real + {c['decoys']} decoy packets' sizes per policy"]
+    if stats["fragmented"]:
+        parts.append(f"{stats['fragmented']} fragmented")
+    if c["unpadded_over_budget"]:
+        parts.append(f"{c['unpadded_over_budget']} unpadded over budget")
+    if send_steps:
+        parts.append(f"sends held <= {worst} ms within bounds")
+    if policy.draws():
+        notes.append(f"{s}: jitter, burst sizes and decoy timing/choice not re-derived "
+                     "(its shaper draws from the generator; keepalive nonces unchecked)")
+    return ", ".join(parts)
 
 
 def check_vector(vec):
@@ -389,8 +544,25 @@ def check_vector(vec):
     if pin_b is not None and peer_a.hex() != pin_b:
         notes.append("b's pinned id does not match a")
 
-    streams = {"a": b"".join(tx["a"][1:])[16 + MSG3_LEN:], "b": b"".join(tx["b"][1:])}
+    streams, when = {}, {}
+    streams["a"], when["a"] = stream_of(vec, "a", 16 + MSG3_LEN)
+    streams["b"], when["b"] = stream_of(vec, "b", 0)
     keys = {"a": hs["keys_i2r"], "b": hs["keys_r2i"]}
+    shaping = {s: vs.shaping_config(cfg[s].get("connection", {})) for s in ("a", "b")}
+    shaped = any(vs.config_features(shaping[s]) for s in ("a", "b"))
+    # Whether a side's keepalive nonces and rekey keys are its generator's
+    # next draws: only when its shaper draws nothing (no random padding, no
+    # jitter, bursts or decoys negotiated).
+    exact = {}
+    for s, p in (("a", "b"), ("b", "a")):
+        peer_bits = (cfg[p].get("connection", {}).get("privacy_features", 0)
+                     | vs.config_features(shaping[p]))
+        peer_budget = shaping[p]["budget"] if peer_bits & vs.ALL else vs.NO_BUDGET
+        policy = vs.SenderPolicy(shaping[s])
+        policy.negotiated(vs.negotiate(shaping[s], peer_bits, peer_budget))
+        exact[s] = not policy.draws()
+    max_message = {s: cfg[s].get("connection", {}).get("max_payload_len", 4_000_000) + 13
+                   for s in ("a", "b")}
     app_pings = {s: {int(st["message"]["nonce"]) for st in vec["steps"]
                      if st["op"] == "send" and st["side"] == s
                      and st["message"]["type"] == "ping"} for s in ("a", "b")}
@@ -401,7 +573,8 @@ def check_vector(vec):
         for s in ("a", "b"):
             try:
                 result[s] = decode_direction(s, streams[s], keys[s], sec[s]["garbage"],
-                                             ledger, rng[s], app_pings[s])
+                                             ledger, rng[s], app_pings[s], when[s], exact[s],
+                                             max_message["b" if s == "a" else "a"])
             except NeedPeer:
                 pass
         if len(result) == 2:
@@ -413,7 +586,7 @@ def check_vector(vec):
     summary = []
     for s in ("a", "b"):
         msgs, stats = result[s]
-        kinds = [(k, p) for k, p, _ in msgs]
+        kinds = [(k, p) for k, p, _, _ in msgs]
         # The first message is the version this side's config implies.
         # (An inbound side refusing the peer's version sends only disconnect.)
         if msgs and not (s == "b" and [k for k, _ in kinds] == ["disconnect"]):
@@ -423,7 +596,7 @@ def check_vector(vec):
             if len(msgs) > 1:
                 expect_eq(f"{s}: second message", msgs[1][0], "verack")
         # A disconnect carries the reason code section 9.4 gives the close.
-        for k, _, m in msgs:
+        for k, _, m, _ in msgs:
             if k == "disconnect":
                 expect_eq(f"{s}: disconnect reason", m["reason"], disconnect_code(vec, s))
         # Messages of this side's send steps, in order.
@@ -455,8 +628,13 @@ def check_vector(vec):
         extra = f" {stats['decoys']} decoys" if stats["decoys"] else ""
         rk = f", rekey {'/'.join(stats['rekey'])} -> gen {stats['generation']}" \
             if stats["rekey"] else ""
+        if stats["padded"]:
+            extra += f" ({stats['padded']} padded)"
+        shape = ""
+        if shaped:
+            shape = "; " + check_shaping(vec, s, peer[s], cfg, result, notes)
         summary.append(f"{s}->{peer[s]} {stats['packets']} pkts{extra} "
-                       f"[{' '.join(k for k, _ in kinds)}]{rk}")
+                       f"[{' '.join(k for k, _ in kinds)}]{rk}{shape}")
     return "ok", "handshake byte-exact; " + "; ".join(summary + notes)
 
 

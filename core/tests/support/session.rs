@@ -21,7 +21,9 @@ use veil_core::message::{
     NetAddress, Ping, Pong, Version,
 };
 use veil_core::noise::{Ephemeral, StaticKeypair};
-use veil_core::shaping::{PrivacyLevel, ShapingConfig};
+use veil_core::shaping::{
+    feature, Budget, BurstConfig, ConstantRate, PaddingPolicy, PrivacyLevel, ShapingConfig,
+};
 use veil_core::wire::UnknownCommandPolicy;
 use veil_core::{Duration, Instant, UnixTime};
 
@@ -110,20 +112,159 @@ pub fn config_to_json(config: &ConnectionConfig) -> Map<String, Value> {
         "rekey_interval_ms": config.rekey_interval.as_millis(),
         "rekey_after_bytes": u64s(config.rekey_after_bytes),
         "rekey_timeout_ms": config.rekey_timeout.as_millis(),
-        "privacy_level": privacy_level(&config.shaping).as_str(),
     });
-    match value {
-        Value::Object(map) => map,
-        _ => unreachable!(),
-    }
+    let Value::Object(mut map) = value else {
+        unreachable!()
+    };
+    // A preset is named; anything else is spelled out field by field.
+    match privacy_level(&config.shaping) {
+        Some(level) => map.insert("privacy_level".into(), level.as_str().into()),
+        None => map.insert("shaping".into(), shaping_to_json(&config.shaping)),
+    };
+    map
 }
 
-/// The preset `shaping` is: vectors use presets only.
-fn privacy_level(shaping: &ShapingConfig) -> PrivacyLevel {
+/// The preset `shaping` is, if it is one.
+fn privacy_level(shaping: &ShapingConfig) -> Option<PrivacyLevel> {
     PrivacyLevel::ALL
         .into_iter()
         .find(|level| level.config() == *shaping)
-        .expect("vector configurations use a privacy_level preset")
+}
+
+fn optional_ms(duration: Option<Duration>) -> Value {
+    duration.map_or(Value::Null, |d| d.as_millis().into())
+}
+
+/// Every field of a traffic-shaping configuration that is not a preset
+/// (see `testvectors/README.md`, "Traffic shaping").
+pub fn shaping_to_json(shaping: &ShapingConfig) -> Value {
+    let padding = match shaping.padding {
+        PaddingPolicy::None => json!("none"),
+        PaddingPolicy::Buckets => json!("buckets"),
+        PaddingPolicy::Random {
+            min_contents,
+            max_contents,
+        } => json!({"random": {"min_contents": min_contents, "max_contents": max_contents}}),
+    };
+    json!({
+        "padding": padding,
+        "chaff_interval_ms": optional_ms(shaping.chaff_interval),
+        "dummy_interval_ms": optional_ms(shaping.dummy_interval),
+        "burst": shaping.burst.map(|b| json!({
+            "min_messages": b.min_messages,
+            "max_messages": b.max_messages,
+        })),
+        "jitter_ms": optional_ms(shaping.jitter),
+        "constant_rate": shaping.constant_rate.map(|rate| json!({
+            "interval_ms": rate.interval.as_millis(),
+            "packet_size": rate.packet_size,
+        })),
+        "budget": budget_to_json(&shaping.budget),
+        "prefer_disguised_carrier": shaping.prefer_disguised_carrier,
+    })
+}
+
+/// A budget as in `privacy_budget`, latencies in milliseconds.
+pub fn budget_to_json(budget: &Budget) -> Value {
+    json!({
+        "max_overhead_percent": budget.max_overhead_percent,
+        "max_added_latency_ms": budget.max_added_latency.as_millis(),
+        "max_urgent_latency_ms": budget.max_urgent_latency.as_millis(),
+    })
+}
+
+fn budget_from_json(value: &Value) -> Budget {
+    let ms = |key: &str| {
+        Duration::from_millis(
+            value[key]
+                .as_u64()
+                .unwrap_or_else(|| panic!("budget.{key}: expected ms")),
+        )
+    };
+    Budget {
+        max_overhead_percent: u16::try_from(parse_u32(
+            &value["max_overhead_percent"],
+            "budget.max_overhead_percent",
+        ))
+        .expect("budget.max_overhead_percent is a u16"),
+        max_added_latency: ms("max_added_latency_ms"),
+        max_urgent_latency: ms("max_urgent_latency_ms"),
+    }
+}
+
+/// The inverse of [`shaping_to_json`]; every field is required.
+pub fn shaping_from_json(value: &Value) -> ShapingConfig {
+    let object = value.as_object().expect("shaping is an object");
+    const KEYS: [&str; 8] = [
+        "padding",
+        "chaff_interval_ms",
+        "dummy_interval_ms",
+        "burst",
+        "jitter_ms",
+        "constant_rate",
+        "budget",
+        "prefer_disguised_carrier",
+    ];
+    for key in object.keys() {
+        assert!(KEYS.contains(&key.as_str()), "unknown shaping key {key:?}");
+    }
+    for key in KEYS {
+        assert!(object.contains_key(key), "shaping.{key} is missing");
+    }
+    let optional_ms = |key: &str| match &value[key] {
+        Value::Null => None,
+        v => {
+            Some(Duration::from_millis(v.as_u64().unwrap_or_else(|| {
+                panic!("shaping.{key}: expected ms or null")
+            })))
+        }
+    };
+    let u16_of = |v: &Value, what: &str| u16::try_from(parse_u32(v, what)).expect(what);
+    let padding = match &value["padding"] {
+        Value::String(name) if name == "none" => PaddingPolicy::None,
+        Value::String(name) if name == "buckets" => PaddingPolicy::Buckets,
+        Value::Object(random) if random.len() == 1 && random.contains_key("random") => {
+            let range = &random["random"];
+            PaddingPolicy::Random {
+                min_contents: parse_u32(&range["min_contents"], "min_contents") as usize,
+                max_contents: parse_u32(&range["max_contents"], "max_contents") as usize,
+            }
+        }
+        other => panic!("shaping.padding: unknown {other}"),
+    };
+    let shaping = ShapingConfig {
+        padding,
+        chaff_interval: optional_ms("chaff_interval_ms"),
+        dummy_interval: optional_ms("dummy_interval_ms"),
+        burst: match &value["burst"] {
+            Value::Null => None,
+            b => Some(BurstConfig {
+                min_messages: u16_of(&b["min_messages"], "burst.min_messages"),
+                max_messages: u16_of(&b["max_messages"], "burst.max_messages"),
+            }),
+        },
+        jitter: optional_ms("jitter_ms"),
+        constant_rate: match &value["constant_rate"] {
+            Value::Null => None,
+            rate => Some(ConstantRate {
+                interval: Duration::from_millis(
+                    rate["interval_ms"]
+                        .as_u64()
+                        .expect("constant_rate.interval_ms"),
+                ),
+                packet_size: parse_u32(&rate["packet_size"], "constant_rate.packet_size") as usize,
+            }),
+        },
+        budget: budget_from_json(&value["budget"]),
+        prefer_disguised_carrier: value["prefer_disguised_carrier"]
+            .as_bool()
+            .expect("shaping.prefer_disguised_carrier"),
+    };
+    assert!(
+        privacy_level(&shaping).is_none(),
+        "a preset is named by privacy_level, not spelled out"
+    );
+    shaping
 }
 
 /// The fields of `config` that differ from the default, in the order of
@@ -201,6 +342,7 @@ pub fn config_from_json(diff: &Value) -> ConnectionConfig {
                     .unwrap_or_else(|()| panic!("privacy_level: unknown {name:?}"));
                 config.shaping = level.config();
             }
+            "shaping" => config.shaping = shaping_from_json(v),
             other => panic!("unknown connection config key {other:?}"),
         }
     }
@@ -553,20 +695,32 @@ fn with_fields(head: Value, fields: Value) -> Value {
 }
 
 /// The JSON view of an event (without the output's common fields).
-pub fn event_to_json(event: &Event) -> Value {
+/// `local_shaping_bits`: the traffic-shaping bits this side announced.
+pub fn event_to_json(event: &Event, local_shaping_bits: u32) -> Value {
     match event {
         Event::CheckNonce { remote_nonce } => {
             json!({"event": "check_nonce", "remote_nonce": u64s(*remote_nonce)})
         }
-        Event::HandshakeComplete(info) => json!({
-            "event": "handshake_complete",
-            "peer_id": info.peer_id.map(|p| hex::encode(p.as_bytes())),
-            "transport": info.transport.as_str(),
-            "features": info.features,
-            "privacy_features": info.privacy_features,
-            "local_nonce": u64s(info.local_nonce),
-            "remote": message_to_json(&Message::Version(info.remote.clone())),
-        }),
+        Event::HandshakeComplete(info) => {
+            let mut value = json!({
+                "event": "handshake_complete",
+                "peer_id": info.peer_id.map(|p| hex::encode(p.as_bytes())),
+                "transport": info.transport.as_str(),
+                "features": info.features,
+                "privacy_features": info.privacy_features,
+                "local_nonce": u64s(info.local_nonce),
+                "remote": message_to_json(&Message::Version(info.remote.clone())),
+            });
+            // Only where either side announced a shaping bit, so that the
+            // vectors without shaping keep their bytes.
+            if (local_shaping_bits | info.remote.privacy_features) & feature::ALL != 0 {
+                value["shaping"] = json!({
+                    "features": info.shaping.features,
+                    "budget": budget_to_json(&info.shaping.budget),
+                });
+            }
+            value
+        }
         Event::Message(message) => {
             let mut payload = Vec::new();
             message
@@ -686,10 +840,13 @@ impl Session {
                 json!({"output": "transmit", "bytes": hex::encode(&sent)}),
             ));
         }
+        let shaping_bits = self.specs[side].as_ref().map_or(0, |spec| {
+            spec.config.announced_privacy_features() & feature::ALL
+        });
         while let Some(event) = connection.poll_event() {
             outputs.push(with_fields(
                 with_fields(head(), json!({"output": "event"})),
-                event_to_json(&event),
+                event_to_json(&event, shaping_bits),
             ));
         }
         let deadline = connection.poll_timeout();

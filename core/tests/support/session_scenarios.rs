@@ -9,7 +9,7 @@ use veil_core::identity::Identity;
 use veil_core::message::{
     AddrEntry, DisconnectReason, InvItem, InvKind, Message, NetAddress, Ping,
 };
-use veil_core::shaping::PrivacyLevel;
+use veil_core::shaping::{PrivacyLevel, PrivacyOptions, ShapingConfig};
 use veil_core::{Duration, UnixTime};
 
 use crate::session_sim::{Sim, LATENCY_MS};
@@ -98,6 +98,42 @@ fn plaintext_a(sides: [Option<SideSpec>; 2]) -> [Option<SideSpec>; 2] {
         a.config.outbound_transport = TransportKind::Plaintext;
         a.expected_peer_id = None;
     })
+}
+
+/// [`encrypted_pair`] with each side's traffic shaping set.
+fn shaped_pair(seed: u64, a: ShapingConfig, b: ShapingConfig) -> [Option<SideSpec>; 2] {
+    with_config(
+        with_config(encrypted_pair(seed), 0, |side| side.config.shaping = a),
+        1,
+        |side| side.config.shaping = b,
+    )
+}
+
+/// The `high` preset with bursts of 2 to 4 messages, from the seed's keys.
+fn high_with_bursts() -> ShapingConfig {
+    let options = PrivacyOptions {
+        privacy_level: PrivacyLevel::High,
+        traffic_burst_mode_enabled: true,
+        traffic_burst_min_messages: 2,
+        traffic_burst_max_messages: 4,
+        ..PrivacyOptions::default()
+    };
+    options.to_config().expect("valid privacy options")
+}
+
+/// An opaque body of `len` bytes counting up from `start`.
+fn body(len: usize, start: u8) -> Bytes {
+    (0..len)
+        .map(|i| start.wrapping_add(i as u8))
+        .collect::<Vec<u8>>()
+        .into()
+}
+
+fn tx_item(byte: u8) -> Vec<InvItem> {
+    vec![InvItem {
+        kind: InvKind::Tx,
+        hash: hash(byte),
+    }]
 }
 
 fn hash(byte: u8) -> [u8; 32] {
@@ -315,6 +351,89 @@ pub fn cases() -> Vec<Case> {
             }),
             ends: connected,
             script: Box::new(|sim| sim.run_until(CONNECTED_AT)),
+        },
+        Case {
+            name: "shaped_standard",
+            description: "Both sides at privacy_level standard (bucket padding, overhead unlimited, no delay). Every packet is padded to the smallest bucket that holds it: version, privacy_budget (overhead unlimited, latencies 0) and verack at 256 bytes. Connected, a sends a 20,000-byte block, cut into a 16,384-byte fragment (more-fragments set) and a 4,096-byte last fragment; b answers with inv, a sends a tx: 256 bytes each. Negotiated: bucket_padding.",
+            sides: shaped_pair(201, PrivacyLevel::Standard.config(), PrivacyLevel::Standard.config()),
+            ends: connected,
+            script: Box::new(|sim| {
+                sim.run_until(1_000);
+                sim.act(0, Op::Send(Message::Block(body(20_000, 0x10))));
+                sim.run_until(1_025);
+                sim.act(1, Op::Send(Message::Inv(tx_item(0x61))));
+                sim.run_until(1_050);
+                sim.act(0, Op::Send(Message::Tx(body(100, 0x80))));
+                sim.run_until(1_100);
+            }),
+        },
+        Case {
+            name: "shaped_high",
+            description: "Both sides at privacy_level high (bucket padding, decoys: chaff after about 2 s idle and dummy packets at a random rate averaging one per 10 s, jitter up to 20 ms; budget 100 % overhead, 250 ms added latency, 50 ms for ping/pong/disconnect). The handshake is padded but not delayed; once connected, messages are held for a random jitter (a deadline with reason shaping) and decoy packets (header bit 0x80, sizes copied from recent real packets) appear over 15 virtual seconds. An application ping and its pong take the urgent path.",
+            sides: shaped_pair(211, PrivacyLevel::High.config(), PrivacyLevel::High.config()),
+            ends: connected,
+            script: Box::new(|sim| {
+                sim.run_until(1_000);
+                sim.act(0, Op::Send(Message::Inv(tx_item(0x62))));
+                sim.run_until(1_100);
+                sim.act(1, Op::Send(Message::GetData(tx_item(0x62))));
+                sim.run_until(1_200);
+                sim.act(0, Op::Send(Message::Tx(body(600, 0x20))));
+                sim.run_until(4_000);
+                sim.act(0, Op::Send(Message::Ping(Ping { nonce: 7 })));
+                sim.run_until(8_000);
+                sim.act(1, Op::Send(Message::Block(body(3_000, 0x30))));
+                sim.run_until(15_000);
+            }),
+        },
+        Case {
+            name: "shaped_bursts",
+            description: "Both sides at high with burst mode (the seed's traffic_burst_mode_enabled, 2 to 4 messages a burst), spelled out in the config as a shaping object. a sends five invs 10 ms apart: each burst gathers until its drawn size is reached (here 3, then 2) and then goes out together after the jitter. b's two getdata, 20 ms apart, form one burst. Last, a lone tx from a never completes a burst: it waits until its 250 ms latency budget runs out.",
+            sides: shaped_pair(221, high_with_bursts(), high_with_bursts()),
+            ends: connected,
+            script: Box::new(|sim| {
+                sim.run_until(1_000);
+                for i in 0..5u8 {
+                    sim.act(0, Op::Send(Message::Inv(tx_item(0x70 + i))));
+                    sim.run_until(1_010 + 10 * u64::from(i));
+                }
+                sim.run_until(1_500);
+                sim.act(1, Op::Send(Message::GetData(tx_item(0x70))));
+                sim.run_until(1_520);
+                sim.act(1, Op::Send(Message::GetData(tx_item(0x71))));
+                sim.run_until(1_600);
+                sim.act(0, Op::Send(Message::Tx(body(50, 0x90))));
+                sim.run_until(2_000);
+            }),
+        },
+        Case {
+            name: "shaped_constant_rate",
+            description: "Both sides at privacy_level constant_rate: once connected, each sends one 4,096-byte packet every 10 ms, a decoy when it has nothing to send. The handshake is bucket-padded (no slots before negotiation). a sends a 6,000-byte tx, carried over two slots as fragments of 4,096 bytes; b sends an inv in its next slot.",
+            sides: shaped_pair(
+                231,
+                PrivacyLevel::ConstantRate.config(),
+                PrivacyLevel::ConstantRate.config(),
+            ),
+            ends: connected,
+            script: Box::new(|sim| {
+                sim.run_until(145);
+                sim.act(0, Op::Send(Message::Tx(body(6_000, 0x40))));
+                sim.act(1, Op::Send(Message::Inv(tx_item(0x63))));
+                sim.run_until(185);
+            }),
+        },
+        Case {
+            name: "shaped_mismatch",
+            description: "a at privacy_level standard, b at off. a announces bucket_padding and sends its privacy_budget after its version; b announces nothing and sends no budget. Before negotiation a pads (version, budget, verack at 256 bytes); since b did not offer bucket_padding, nothing is padded after: a's tx and b's inv travel unpadded. Negotiated: no feature.",
+            sides: shaped_pair(241, PrivacyLevel::Standard.config(), PrivacyLevel::Off.config()),
+            ends: connected,
+            script: Box::new(|sim| {
+                sim.run_until(1_000);
+                sim.act(0, Op::Send(Message::Tx(body(100, 0x50))));
+                sim.run_until(1_025);
+                sim.act(1, Op::Send(Message::Inv(tx_item(0x64))));
+                sim.run_until(1_100);
+            }),
         },
     ]
 }
