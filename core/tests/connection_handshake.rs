@@ -92,7 +92,7 @@ fn handshake_info_negotiates_features_by_and_and_reports_the_remote_version() {
         let config_a = ConnectionConfig {
             local: LocalVersion {
                 features: 0b1011,
-                privacy_features: 0b0101,
+                privacy_features: 0b0101 << 8,
                 user_agent: "/alice:1.0/".into(),
                 best_block_hash: [7; 32],
                 best_block_height: 99,
@@ -105,7 +105,7 @@ fn handshake_info_negotiates_features_by_and_and_reports_the_remote_version() {
         let config_b = ConnectionConfig {
             local: LocalVersion {
                 features: 0b0110,
-                privacy_features: 0b0100,
+                privacy_features: 0b0100 << 8,
                 user_agent: "/bob:2.0/".into(),
                 ..LocalVersion::default()
             },
@@ -130,12 +130,12 @@ fn handshake_info_negotiates_features_by_and_and_reports_the_remote_version() {
         );
         for info in [&at_a, &at_b] {
             assert_eq!(info.features, 0b0010, "{transport:?}");
-            assert_eq!(info.privacy_features, 0b0100, "{transport:?}");
+            assert_eq!(info.privacy_features, 0b0100 << 8, "{transport:?}");
             assert_eq!(info.transport, transport);
         }
         assert_eq!(at_b.remote.user_agent, "/alice:1.0/");
         assert_eq!(at_b.remote.features, 0b1011);
-        assert_eq!(at_b.remote.privacy_features, 0b0101);
+        assert_eq!(at_b.remote.privacy_features, 0b0101 << 8);
         assert_eq!(at_b.remote.best_block_hash, [7; 32]);
         assert_eq!(at_b.remote.best_block_height, 99);
         assert_eq!(at_b.remote.protocol_version, PROTOCOL_VERSION);

@@ -214,11 +214,12 @@ fn an_old_protocol_version_is_incompatible() {
 
 #[test]
 fn a_peer_without_required_features_is_refused() {
-    for (features, privacy) in [(0b100, 0), (0, 0b10), (0b100, 0b10)] {
+    // Privacy bits above the traffic-shaping ones (bits 0-5).
+    for (features, privacy) in [(0b100, 0), (0, 0b10 << 8), (0b100, 0b10 << 8)] {
         let demanding = ConnectionConfig {
             local: LocalVersion {
                 features: 0b111,
-                privacy_features: 0b11,
+                privacy_features: 0b11 << 8,
                 ..LocalVersion::default()
             },
             required_features: features,
@@ -230,7 +231,7 @@ fn a_peer_without_required_features_is_refused() {
         let offering = ConnectionConfig {
             local: LocalVersion {
                 features: 0b011,
-                privacy_features: 0b01,
+                privacy_features: 0b01 << 8,
                 ..LocalVersion::default()
             },
             shaping: ShapingConfig::OFF,

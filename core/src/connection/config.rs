@@ -57,7 +57,9 @@ pub struct LocalVersion {
     pub protocol_version: u32,
     /// General feature bits offered.
     pub features: u32,
-    /// Privacy feature bits offered.
+    /// Privacy feature bits offered, besides traffic shaping's: bits 0-5
+    /// ([`crate::shaping::feature::ALL`]) are announced from
+    /// [`ConnectionConfig::shaping`] only, and ignored here.
     pub privacy_features: u32,
     /// Software name and version, at most 256 bytes.
     pub user_agent: String,
@@ -335,8 +337,9 @@ impl ConnectionConfig {
     }
 
     /// The privacy feature bits this side's `version` announces: those of
-    /// [`LocalVersion::privacy_features`] and the traffic-shaping ones of
-    /// [`ConnectionConfig::shaping`].
+    /// [`LocalVersion::privacy_features`] above the shaping bits, and the
+    /// traffic-shaping ones of [`ConnectionConfig::shaping`] (so a node
+    /// never announces shaping it does not do).
     ///
     /// ```
     /// use veil_core::connection::ConnectionConfig;
@@ -347,6 +350,7 @@ impl ConnectionConfig {
     /// ```
     #[must_use]
     pub fn announced_privacy_features(&self) -> u32 {
-        self.local.privacy_features | self.shaping.features()
+        use crate::shaping::feature;
+        (self.local.privacy_features & !feature::ALL) | self.shaping.features()
     }
 }

@@ -140,7 +140,7 @@ impl Connection {
         if privacy_features & feature::ALL != 0 {
             let budget = self.config.shaping.budget;
             if let Transport::Encrypted(encrypted) = &mut self.transport {
-                encrypted.send_budget(budget, &mut self.outbox, now, &mut self.rng);
+                encrypted.send_budget(budget, &mut self.outbox, now);
             }
         }
     }
@@ -305,8 +305,7 @@ impl Connection {
                 // Id byte, optional long-form command, payload.
                 encrypted.on_connected(max_payload as usize + 13);
                 let remote_budget = exchange.remote_budget.unwrap_or(Budget::NONE);
-                shaping =
-                    encrypted.negotiate(now, remote.privacy_features, remote_budget, &mut self.rng);
+                shaping = encrypted.negotiate(now, remote.privacy_features, remote_budget);
                 TransportKind::Encrypted
             }
             Transport::Detecting { .. } | Transport::Gone => {

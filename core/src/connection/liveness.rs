@@ -125,7 +125,7 @@ impl Connection {
             }
             TimeoutReason::Shaping => {
                 if let Transport::Encrypted(encrypted) = &mut self.transport {
-                    encrypted.release(now, &mut self.outbox, &mut self.rng);
+                    encrypted.release(now, &mut self.outbox);
                 }
                 self.maybe_rekey_for_volume(now);
             }

@@ -226,6 +226,19 @@ pub struct Connection {
     /// Input held while the caller checks the peer's nonce.
     held_input: Vec<u8>,
     skipped_encrypted: u64,
+    /// Seed of traffic shaping's own generator (derived from the
+    /// connection's seed, so shaping draws never shift the connection's).
+    shaping_seed: [u8; 32],
+}
+
+/// The seed of the shaper's generator: SHA-256 of a label and the
+/// connection's seed.
+fn shaping_seed(connection_seed: &[u8; 32]) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    hash.update(b"veil/v1 shaping rng");
+    hash.update(connection_seed);
+    hash.finalize().into()
 }
 
 impl Connection {
@@ -273,7 +286,7 @@ impl Connection {
                 identity.clone(),
                 expected_peer,
                 connection.config.max_garbage_len,
-                connection.config.shaping,
+                (connection.config.shaping, connection.shaping_seed),
                 &mut connection.rng,
                 &mut connection.outbox,
             )))
@@ -331,6 +344,7 @@ impl Connection {
     ) -> Connection {
         let mut seed = [0u8; 32];
         rng.fill_bytes(&mut seed);
+        let shaping_seed = shaping_seed(&seed);
         let mut rng = ChaCha20Rng::from_seed(seed);
         let local_nonce = rng.next_u64();
         Connection {
@@ -353,6 +367,7 @@ impl Connection {
             closing: None,
             held_input: Vec::new(),
             skipped_encrypted: 0,
+            shaping_seed,
         }
     }
 

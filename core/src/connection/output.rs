@@ -313,13 +313,7 @@ impl Connection {
                 plain.send_message(message, &mut self.outbox, &mut self.rng)?;
             }
             Transport::Encrypted(encrypted) => {
-                encrypted.send_message(
-                    message,
-                    &mut self.outbox,
-                    &self.config.wire,
-                    now,
-                    &mut self.rng,
-                )?;
+                encrypted.send_message(message, &mut self.outbox, &self.config.wire, now)?;
             }
             Transport::Detecting { .. } | Transport::Gone => {
                 unreachable!("messages are queued only once a transport is up")
@@ -363,7 +357,7 @@ impl Connection {
         // Nothing waits in shaping once closing: the messages held, then
         // the goodbye, go out now.
         if let Transport::Encrypted(encrypted) = &mut self.transport {
-            encrypted.flush(now, &mut self.outbox, &mut self.rng);
+            encrypted.flush(now, &mut self.outbox);
         }
         self.state = ConnectionState::Closing;
         self.closing = Some((reason, now + self.config.close_linger));

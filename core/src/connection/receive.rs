@@ -120,7 +120,7 @@ impl Connection {
                     *identity,
                     self.expected_peer,
                     self.config.max_garbage_len,
-                    self.config.shaping,
+                    (self.config.shaping, self.shaping_seed),
                     &mut self.rng,
                 )));
             }

@@ -31,7 +31,7 @@ pub const OVERHEAD_ALLOWANCE: u64 = 64 * 1024;
 ///   it is encrypted and queued; `pong`, `ping` and `disconnect` no longer
 ///   than `max_urgent_latency` (never more than `max_added_latency`).
 ///
-/// On the wire (a `privacy_budget` packet, `docs/PROTOCOL.md` section 12):
+/// On the wire (a `privacy_budget` packet, `docs/PROTOCOL.md` section 10.5):
 /// `max_overhead_percent` u16, then the two latencies in milliseconds as
 /// u32, little-endian.
 ///

@@ -71,7 +71,7 @@ impl ConstantRate {
 /// |---|---|---|---|---|
 /// | `off` | none | none | none | 0 %, 0, 0 |
 /// | `standard` (default) | buckets | none | none | unlimited, 0, 0 |
-/// | `high` | buckets | chaff after 2 s idle, dummy every 10 s on average | jitter ≤ 20 ms | 100 %, 250 ms, 50 ms |
+/// | `high` | buckets | chaff after 2 s idle, dummy every 10 s on average | jitter ≤ 20 ms | unlimited, 250 ms, 50 ms |
 /// | `constant_rate` | 4,096-byte packets | fill every empty slot | one packet per 10 ms | unlimited, 3 s, 3 s |
 ///
 /// `docs/PRIVACY.md` says what each hides and what it costs on a measured
@@ -151,8 +151,11 @@ impl PrivacyLevel {
                 chaff_interval: Some(Duration::from_secs(2)),
                 dummy_interval: Some(Duration::from_secs(10)),
                 jitter: Some(Duration::from_millis(20)),
+                // Capped overhead would drop padding where small messages
+                // dominate, showing more sizes than `standard`; decoys are
+                // bounded by their rates instead.
                 budget: Budget {
-                    max_overhead_percent: 100,
+                    max_overhead_percent: Budget::UNLIMITED_OVERHEAD,
                     max_added_latency: Duration::from_millis(250),
                     max_urgent_latency: Duration::from_millis(50),
                 },

@@ -4,7 +4,8 @@
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
-use rand_core::RngCore;
+use rand_chacha::rand_core::SeedableRng;
+use rand_chacha::ChaCha20Rng;
 
 use super::budget::{Budget, Ledger};
 use super::config::{ConstantRate, ShapingConfig};
@@ -100,31 +101,30 @@ const RECENT_SIZES: usize = 16;
 ///
 /// Drive it like the connection that owns it: after [`Shaper::send`] and
 /// whenever [`Shaper::poll_timeout`] passes, call [`Shaper::release`] and
-/// encrypt what it emits. Randomness comes from the caller's generator, so
-/// the same seed gives the same schedule.
+/// encrypt what it emits. Randomness comes from its own generator, seeded
+/// at creation, so the same seed gives the same schedule.
 ///
 /// # Example
 ///
 /// ```
-/// use rand_chacha::rand_core::SeedableRng;
 /// use veil_core::shaping::{PrivacyLevel, Shaper, Urgency};
 /// use veil_core::{Duration, Instant};
 ///
-/// let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(3);
-/// let mut shaper = Shaper::new(PrivacyLevel::High.config());
-/// let negotiated = shaper.negotiate(Instant::ZERO, u32::MAX, PrivacyLevel::High.config().budget, &mut rng);
+/// let mut shaper = Shaper::new(PrivacyLevel::High.config(), [7; 32]);
+/// let negotiated = shaper.negotiate(Instant::ZERO, u32::MAX, PrivacyLevel::High.config().budget);
 /// assert_ne!(negotiated.features, 0);
 ///
 /// let mut wire_sizes = Vec::new();
-/// shaper.send(Instant::ZERO, b"a transaction", Urgency::Normal, &mut rng, &mut |piece, _data| wire_sizes.push(piece.wire_len()));
+/// shaper.send(Instant::ZERO, b"a transaction", Urgency::Normal, &mut |piece, _data| wire_sizes.push(piece.wire_len()));
 /// // Jitter holds it for up to 20 ms.
 /// let (deadline, _) = shaper.poll_timeout().unwrap();
 /// assert!(deadline <= Instant::ZERO + Duration::from_millis(20));
-/// shaper.release(Instant::ZERO + Duration::from_millis(20), &mut rng, &mut |piece, _data| wire_sizes.push(piece.wire_len()));
+/// shaper.release(Instant::ZERO + Duration::from_millis(20), &mut |piece, _data| wire_sizes.push(piece.wire_len()));
 /// assert!(wire_sizes.contains(&256));
 /// ```
 pub struct Shaper {
     config: ShapingConfig,
+    rng: ChaCha20Rng,
     active: Active,
     queue: VecDeque<Pending>,
     held_bytes: usize,
@@ -177,16 +177,19 @@ impl ShapingTimer {
 
 impl Shaper {
     /// A shaper for the handshake: only `config`'s padding applies until
-    /// [`Shaper::negotiate`].
+    /// [`Shaper::negotiate`]. Its random draws (sizes, delays, decoys) come
+    /// from a generator of its own seeded with `seed`, so shaping never
+    /// shifts the draws of anything else.
     ///
     /// ```
     /// use veil_core::shaping::{Shaper, ShapingConfig};
-    /// let shaper = Shaper::new(ShapingConfig::OFF);
+    /// let shaper = Shaper::new(ShapingConfig::OFF, [7; 32]);
     /// assert_eq!(shaper.poll_timeout(), None);
     /// ```
     #[must_use]
-    pub fn new(config: ShapingConfig) -> Shaper {
+    pub fn new(config: ShapingConfig, seed: [u8; 32]) -> Shaper {
         Shaper {
+            rng: ChaCha20Rng::from_seed(seed),
             active: Active {
                 padding: match config.padding {
                     PaddingPolicy::Random {
@@ -223,21 +226,18 @@ impl Shaper {
     /// `privacy_features`) within both budgets, and starts the timers.
     ///
     /// ```
-    /// use rand_chacha::rand_core::SeedableRng;
     /// use veil_core::shaping::{feature, Budget, PrivacyLevel, Shaper};
-    /// let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
-    /// let mut shaper = Shaper::new(PrivacyLevel::High.config());
+    /// let mut shaper = Shaper::new(PrivacyLevel::High.config(), [7; 32]);
     /// // A peer that pads but wants no delay and no decoys.
-    /// let negotiated = shaper.negotiate(veil_core::Instant::ZERO, feature::BUCKET_PADDING, Budget::NONE, &mut rng);
+    /// let negotiated = shaper.negotiate(veil_core::Instant::ZERO, feature::BUCKET_PADDING, Budget::NONE);
     /// assert_eq!(negotiated.features, feature::BUCKET_PADDING);
     /// assert_eq!(shaper.poll_timeout(), None);
     /// ```
-    pub fn negotiate<R: RngCore + ?Sized>(
+    pub fn negotiate(
         &mut self,
         now: Instant,
         remote_features: u32,
         remote_budget: Budget,
-        rng: &mut R,
     ) -> Negotiated {
         let config = &self.config;
         let features = config.features() & remote_features & feature::ALL;
@@ -275,10 +275,16 @@ impl Shaper {
         };
         self.ledger.set_percent(budget.max_overhead_percent);
         if let Some((lo, hi)) = self.active.burst {
-            self.burst_target = uniform(rng, lo, hi);
+            self.burst_target = uniform(&mut self.rng, lo, hi);
         }
-        self.next_chaff = self.active.chaff.map(|i| now + timing::around(rng, i));
-        self.next_dummy = self.active.dummy.map(|m| now + timing::exponential(rng, m));
+        self.next_chaff = self
+            .active
+            .chaff
+            .map(|i| now + timing::around(&mut self.rng, i));
+        self.next_dummy = self
+            .active
+            .dummy
+            .map(|m| now + timing::exponential(&mut self.rng, m));
         self.next_slot = self.active.constant_rate.map(|rate| now + rate.interval);
         Negotiated { features, budget }
     }
@@ -289,20 +295,17 @@ impl Shaper {
     /// wire order.
     ///
     /// ```
-    /// use rand_chacha::rand_core::SeedableRng;
     /// use veil_core::shaping::{PrivacyLevel, Shaper, Urgency};
-    /// let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
-    /// let mut shaper = Shaper::new(PrivacyLevel::Standard.config());
+    /// let mut shaper = Shaper::new(PrivacyLevel::Standard.config(), [7; 32]);
     /// let mut sizes = Vec::new();
-    /// shaper.send(veil_core::Instant::ZERO, &[1; 300], Urgency::Normal, &mut rng, &mut |piece, _| sizes.push(piece.wire_len()));
+    /// shaper.send(veil_core::Instant::ZERO, &[1; 300], Urgency::Normal, &mut |piece, _| sizes.push(piece.wire_len()));
     /// assert_eq!(sizes, [512]);
     /// ```
-    pub fn send<R: RngCore + ?Sized>(
+    pub fn send(
         &mut self,
         now: Instant,
         contents: &[u8],
         urgency: Urgency,
-        rng: &mut R,
         emit: &mut dyn FnMut(Piece, &[u8]),
     ) {
         let active = self.active;
@@ -312,8 +315,8 @@ impl Shaper {
                 && active.burst.is_none()
                 && active.constant_rate.is_none());
         if immediate {
-            self.emit_message(contents, rng, emit);
-            self.after_real(now, rng);
+            self.emit_message(contents, emit);
+            self.after_real(now);
             return;
         }
         let latency = match urgency {
@@ -321,9 +324,9 @@ impl Shaper {
             Urgency::Urgent | Urgency::Immediate => active.budget.urgent_latency(),
         };
         let latest = now + latency;
-        let jitter = active
-            .jitter
-            .map_or(Duration::ZERO, |max| timing::jitter(rng, max.min(latency)));
+        let jitter = active.jitter.map_or(Duration::ZERO, |max| {
+            timing::jitter(&mut self.rng, max.min(latency))
+        });
         let mut planned = Some(now + jitter);
         if active.constant_rate.is_some() {
             // Slots carry it; `latest` forces it out if they cannot.
@@ -335,7 +338,7 @@ impl Shaper {
                     for pending in self.queue.iter_mut().filter(|p| p.planned.is_none()) {
                         pending.planned = planned;
                     }
-                    self.burst_target = uniform(rng, lo, hi);
+                    self.burst_target = uniform(&mut self.rng, lo, hi);
                 } else {
                     planned = None;
                 }
@@ -349,44 +352,50 @@ impl Shaper {
             planned,
             latest,
         });
-        self.release(now, rng, emit);
+        self.release(now, emit);
     }
 
     /// Emits everything due by `now`: held messages, constant-rate slots,
     /// chaff and dummy packets.
     ///
     /// ```
-    /// use rand_chacha::rand_core::SeedableRng;
     /// use veil_core::shaping::{PrivacyLevel, Shaper};
-    /// let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
     /// let config = PrivacyLevel::ConstantRate.config();
-    /// let mut shaper = Shaper::new(config);
-    /// shaper.negotiate(veil_core::Instant::ZERO, u32::MAX, config.budget, &mut rng);
+    /// let mut shaper = Shaper::new(config, [7; 32]);
+    /// shaper.negotiate(veil_core::Instant::ZERO, u32::MAX, config.budget);
     /// let (slot, _) = shaper.poll_timeout().unwrap();
     /// let mut sizes = Vec::new();
-    /// shaper.release(slot, &mut rng, &mut |piece, _| sizes.push(piece.wire_len()));
+    /// shaper.release(slot, &mut |piece, _| sizes.push(piece.wire_len()));
     /// assert_eq!(sizes, [4096]); // a decoy fills the empty slot
     /// ```
-    pub fn release<R: RngCore + ?Sized>(
-        &mut self,
-        now: Instant,
-        rng: &mut R,
-        emit: &mut dyn FnMut(Piece, &[u8]),
-    ) {
+    pub fn release(&mut self, now: Instant, emit: &mut dyn FnMut(Piece, &[u8])) {
         if let Some(rate) = self.active.constant_rate {
-            self.run_slots(now, rate, rng, emit);
-        } else if let Some(last_due) = self.queue.iter().rposition(|p| p.due() <= now) {
+            self.run_slots(now, rate, emit);
+        } else if let Some(mut last_due) = self.queue.iter().rposition(|p| p.due() <= now) {
+            // A gathering burst whose oldest message ran out of time leaves
+            // whole: the messages still gathering go with it.
+            if self.queue[last_due].planned.is_none() {
+                if let Some(last) = self.queue.iter().rposition(|p| p.planned.is_none()) {
+                    last_due = last_due.max(last);
+                }
+            }
             for _ in 0..=last_due {
-                self.pop_and_emit(now, rng, emit);
+                self.pop_and_emit(now, emit);
             }
         }
         if self.next_chaff.is_some_and(|at| at <= now) {
-            self.emit_decoy(rng, emit);
-            self.next_chaff = self.active.chaff.map(|i| now + timing::around(rng, i));
+            self.emit_decoy(emit);
+            self.next_chaff = self
+                .active
+                .chaff
+                .map(|i| now + timing::around(&mut self.rng, i));
         }
         if self.next_dummy.is_some_and(|at| at <= now) {
-            self.emit_decoy(rng, emit);
-            self.next_dummy = self.active.dummy.map(|m| now + timing::exponential(rng, m));
+            self.emit_decoy(emit);
+            self.next_dummy = self
+                .active
+                .dummy
+                .map(|m| now + timing::exponential(&mut self.rng, m));
         }
     }
 
@@ -394,25 +403,18 @@ impl Shaper {
     /// sent is dropped by shaping).
     ///
     /// ```
-    /// use rand_chacha::rand_core::SeedableRng;
     /// use veil_core::shaping::{PrivacyLevel, Shaper, Urgency};
-    /// let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
     /// let config = PrivacyLevel::High.config();
-    /// let mut shaper = Shaper::new(config);
-    /// shaper.negotiate(veil_core::Instant::ZERO, u32::MAX, config.budget, &mut rng);
-    /// shaper.send(veil_core::Instant::ZERO, b"x", Urgency::Normal, &mut rng, &mut |_, _| {});
+    /// let mut shaper = Shaper::new(config, [7; 32]);
+    /// shaper.negotiate(veil_core::Instant::ZERO, u32::MAX, config.budget);
+    /// shaper.send(veil_core::Instant::ZERO, b"x", Urgency::Normal, &mut |_, _| {});
     /// let mut count = 0;
-    /// shaper.flush(veil_core::Instant::ZERO, &mut rng, &mut |_, _| count += 1);
+    /// shaper.flush(veil_core::Instant::ZERO, &mut |_, _| count += 1);
     /// assert_eq!(shaper.held_bytes(), 0);
     /// ```
-    pub fn flush<R: RngCore + ?Sized>(
-        &mut self,
-        now: Instant,
-        rng: &mut R,
-        emit: &mut dyn FnMut(Piece, &[u8]),
-    ) {
+    pub fn flush(&mut self, now: Instant, emit: &mut dyn FnMut(Piece, &[u8])) {
         while !self.queue.is_empty() {
-            self.pop_and_emit(now, rng, emit);
+            self.pop_and_emit(now, emit);
         }
     }
 
@@ -420,7 +422,7 @@ impl Shaper {
     ///
     /// ```
     /// use veil_core::shaping::{PrivacyLevel, Shaper};
-    /// let shaper = Shaper::new(PrivacyLevel::High.config());
+    /// let shaper = Shaper::new(PrivacyLevel::High.config(), [7; 32]);
     /// // Before negotiation nothing is timed.
     /// assert_eq!(shaper.poll_timeout(), None);
     /// ```
@@ -447,7 +449,7 @@ impl Shaper {
     ///
     /// ```
     /// use veil_core::shaping::{Shaper, ShapingConfig};
-    /// assert_eq!(Shaper::new(ShapingConfig::OFF).held_bytes(), 0);
+    /// assert_eq!(Shaper::new(ShapingConfig::OFF, [7; 32]).held_bytes(), 0);
     /// ```
     #[must_use]
     pub fn held_bytes(&self) -> usize {
@@ -458,7 +460,7 @@ impl Shaper {
     ///
     /// ```
     /// use veil_core::shaping::{Shaper, ShapingConfig};
-    /// assert_eq!(Shaper::new(ShapingConfig::OFF).buffer_capacity(), 0);
+    /// assert_eq!(Shaper::new(ShapingConfig::OFF, [7; 32]).buffer_capacity(), 0);
     /// ```
     #[must_use]
     pub fn buffer_capacity(&self) -> usize {
@@ -474,7 +476,7 @@ impl Shaper {
     ///
     /// ```
     /// use veil_core::shaping::{Shaper, ShapingConfig};
-    /// assert_eq!(Shaper::new(ShapingConfig::OFF).stats().decoys_sent, 0);
+    /// assert_eq!(Shaper::new(ShapingConfig::OFF, [7; 32]).stats().decoys_sent, 0);
     /// ```
     #[must_use]
     pub fn stats(&self) -> ShapingStats {
@@ -488,7 +490,7 @@ impl Shaper {
     ///
     /// ```
     /// use veil_core::shaping::{Shaper, ShapingConfig};
-    /// assert_eq!(Shaper::new(ShapingConfig::OFF).ledger().added(), 0);
+    /// assert_eq!(Shaper::new(ShapingConfig::OFF, [7; 32]).ledger().added(), 0);
     /// ```
     #[must_use]
     pub fn ledger(&self) -> &Ledger {
@@ -496,18 +498,13 @@ impl Shaper {
     }
 
     /// After a real message went out: chaff waits for the next idle spell.
-    fn after_real<R: RngCore + ?Sized>(&mut self, now: Instant, rng: &mut R) {
+    fn after_real(&mut self, now: Instant) {
         if let Some(interval) = self.active.chaff {
-            self.next_chaff = Some(now + timing::around(rng, interval));
+            self.next_chaff = Some(now + timing::around(&mut self.rng, interval));
         }
     }
 
-    fn pop_and_emit<R: RngCore + ?Sized>(
-        &mut self,
-        now: Instant,
-        rng: &mut R,
-        emit: &mut dyn FnMut(Piece, &[u8]),
-    ) {
+    fn pop_and_emit(&mut self, now: Instant, emit: &mut dyn FnMut(Piece, &[u8])) {
         let Some(pending) = self.queue.pop_front() else {
             return;
         };
@@ -518,20 +515,14 @@ impl Shaper {
             // Past its budget: the rest goes out now, beside the slots.
             self.stats.overflow_messages += 1;
         }
-        self.emit_message(&pending.contents[pending.sent..], rng, emit);
-        self.after_real(now, rng);
+        self.emit_message(&pending.contents[pending.sent..], emit);
+        self.after_real(now);
     }
 
     /// One constant-rate slot per interval passed: the head message's next
     /// piece, or a decoy. Then anything past its latency budget goes out
     /// at once.
-    fn run_slots<R: RngCore + ?Sized>(
-        &mut self,
-        now: Instant,
-        rate: ConstantRate,
-        rng: &mut R,
-        emit: &mut dyn FnMut(Piece, &[u8]),
-    ) {
+    fn run_slots(&mut self, now: Instant, rate: ConstantRate, emit: &mut dyn FnMut(Piece, &[u8])) {
         while let Some(slot) = self.next_slot.filter(|&slot| slot <= now) {
             // After a stall (the caller woke late), do not catch up with a
             // burst of slots: resume the rhythm from now.
@@ -543,7 +534,7 @@ impl Shaper {
                 slot + rate.interval
             });
             let Some(head) = self.queue.front_mut() else {
-                self.emit_decoy(rng, emit);
+                self.emit_decoy(emit);
                 continue;
             };
             let piece = fixed_piece(head.contents.len() - head.sent, rate.packet_size);
@@ -562,23 +553,18 @@ impl Shaper {
                     self.stats
                         .record_delay(now.saturating_duration_since(done.enqueued));
                 }
-                self.after_real(now, rng);
+                self.after_real(now);
             }
         }
         while self.queue.front().is_some_and(|head| head.latest <= now) {
-            self.pop_and_emit(now, rng, emit);
+            self.pop_and_emit(now, emit);
         }
     }
 
     /// Emits `rest` (a message's contents not yet sent) now: in fixed-size
     /// pieces under constant rate, else under the padding policy, or
     /// unpadded when the padding would break the bandwidth budget.
-    fn emit_message<R: RngCore + ?Sized>(
-        &mut self,
-        rest: &[u8],
-        rng: &mut R,
-        emit: &mut dyn FnMut(Piece, &[u8]),
-    ) {
+    fn emit_message(&mut self, rest: &[u8], emit: &mut dyn FnMut(Piece, &[u8])) {
         let mut policy = self.active.padding;
         let fixed = self.active.constant_rate.map(|rate| rate.packet_size);
         let unshaped = unshaped_len(rest.len());
@@ -600,7 +586,7 @@ impl Shaper {
             let remaining = rest.len() - offset;
             let piece = match fixed {
                 Some(packet_size) => fixed_piece(remaining, packet_size),
-                None => next_piece(remaining, &policy, rng),
+                None => next_piece(remaining, &policy, &mut self.rng),
             };
             emit(piece, &rest[offset..offset + piece.data_len]);
             self.remember_size(piece.wire_len());
@@ -613,8 +599,8 @@ impl Shaper {
         self.ledger.record(unshaped, shaped);
     }
 
-    fn emit_decoy<R: RngCore + ?Sized>(&mut self, rng: &mut R, emit: &mut dyn FnMut(Piece, &[u8])) {
-        let wire_len = self.decoy_size(rng);
+    fn emit_decoy(&mut self, emit: &mut dyn FnMut(Piece, &[u8])) {
+        let wire_len = self.decoy_size();
         if !self.ledger.can_spend(wire_len as u64) {
             self.stats.decoys_over_budget += 1;
             return;
@@ -633,13 +619,13 @@ impl Shaper {
     /// A decoy's wire size: one of the recent real sizes, so decoys follow
     /// the traffic's own size distribution; the policy's smallest before
     /// any real packet.
-    fn decoy_size<R: RngCore + ?Sized>(&self, rng: &mut R) -> usize {
+    fn decoy_size(&mut self) -> usize {
         if let Some(rate) = self.active.constant_rate {
             return rate.packet_size;
         }
         let known = self.recent_count.min(RECENT_SIZES);
         if known > 0 {
-            return usize::from(self.recent_sizes[uniform(rng, 0, known - 1)]);
+            return usize::from(self.recent_sizes[uniform(&mut self.rng, 0, known - 1)]);
         }
         match self.active.padding.random_range() {
             Some((lo, _)) => lo + PACKET_OVERHEAD,

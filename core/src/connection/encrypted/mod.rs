@@ -108,7 +108,7 @@ impl Encrypted {
         identity: Identity,
         expected: Option<PeerId>,
         max_garbage: usize,
-        shaping: ShapingConfig,
+        shaping: (ShapingConfig, [u8; 32]),
         rng: &mut R,
         out: &mut Outbox,
     ) -> Encrypted {
@@ -121,7 +121,7 @@ impl Encrypted {
         identity: Identity,
         expected: Option<PeerId>,
         max_garbage: usize,
-        shaping: ShapingConfig,
+        shaping: (ShapingConfig, [u8; 32]),
         rng: &mut R,
     ) -> Encrypted {
         Encrypted::new(
@@ -131,7 +131,9 @@ impl Encrypted {
         )
     }
 
-    fn new(initiator: bool, setup: Setup, shaping: ShapingConfig) -> Encrypted {
+    /// `shaping`: the configuration and the seed of the shaper's own
+    /// generator.
+    fn new(initiator: bool, setup: Setup, shaping: (ShapingConfig, [u8; 32])) -> Encrypted {
         Encrypted {
             initiator,
             setup: Some(Box::new(setup)),
@@ -142,7 +144,7 @@ impl Encrypted {
             connected: false,
             chain: None,
             rekey: RekeyState::Idle,
-            shaper: Shaper::new(shaping),
+            shaper: Shaper::new(shaping.0, shaping.1),
             reassembler: Reassembler::new(HANDSHAKE_MAX_CONTENTS),
             scratch: Vec::new(),
         }
@@ -178,15 +180,13 @@ impl Encrypted {
     }
 
     /// Applies the negotiated traffic shaping.
-    pub(crate) fn negotiate<R: RngCore>(
+    pub(crate) fn negotiate(
         &mut self,
         now: Instant,
         remote_features: u32,
         remote_budget: Budget,
-        rng: &mut R,
     ) -> Negotiated {
-        self.shaper
-            .negotiate(now, remote_features, remote_budget, rng)
+        self.shaper.negotiate(now, remote_features, remote_budget)
     }
 
     /// When shaping next has work.
@@ -205,23 +205,23 @@ impl Encrypted {
     }
 
     /// Seals whatever shaping has due by `now`.
-    pub(crate) fn release<R: RngCore>(&mut self, now: Instant, out: &mut Outbox, rng: &mut R) {
+    pub(crate) fn release(&mut self, now: Instant, out: &mut Outbox) {
         if !self.can_send() {
             return;
         }
         let Encrypted { shaper, sender, .. } = self;
-        shaper.release(now, rng, &mut |piece, data| {
+        shaper.release(now, &mut |piece, data| {
             seal_piece(sender, out, piece, data);
         });
     }
 
     /// Seals every held message now (before a close).
-    pub(crate) fn flush<R: RngCore>(&mut self, now: Instant, out: &mut Outbox, rng: &mut R) {
+    pub(crate) fn flush(&mut self, now: Instant, out: &mut Outbox) {
         if !self.can_send() {
             return;
         }
         let Encrypted { shaper, sender, .. } = self;
-        shaper.flush(now, rng, &mut |piece, data| {
+        shaper.flush(now, &mut |piece, data| {
             seal_piece(sender, out, piece, data);
         });
     }
@@ -332,13 +332,12 @@ impl Encrypted {
 
     /// Queues `message`, shaped: padded, fragmented, held or released
     /// as the traffic-shaping policy says.
-    pub(crate) fn send_message<R: RngCore>(
+    pub(crate) fn send_message(
         &mut self,
         message: &Message,
         out: &mut Outbox,
         wire: &WireConfig,
         now: Instant,
-        rng: &mut R,
     ) -> Result<(), EncodeError> {
         let kind = message.kind();
         message
@@ -360,7 +359,7 @@ impl Encrypted {
             MessageKind::Ping | MessageKind::Pong | MessageKind::Disconnect => Urgency::Urgent,
             _ => Urgency::Normal,
         };
-        self.shape(now, &contents, urgency, out, rng);
+        self.shape(now, &contents, urgency, out);
         if contents.capacity() <= SCRATCH_KEEP {
             self.scratch = contents;
         }
@@ -368,30 +367,17 @@ impl Encrypted {
     }
 
     /// Hands packet contents to the shaper and seals what it emits.
-    fn shape<R: RngCore>(
-        &mut self,
-        now: Instant,
-        contents: &[u8],
-        urgency: Urgency,
-        out: &mut Outbox,
-        rng: &mut R,
-    ) {
+    fn shape(&mut self, now: Instant, contents: &[u8], urgency: Urgency, out: &mut Outbox) {
         let Encrypted { shaper, sender, .. } = self;
-        shaper.send(now, contents, urgency, rng, &mut |piece, data| {
+        shaper.send(now, contents, urgency, &mut |piece, data| {
             seal_piece(sender, out, piece, data);
         });
     }
 
     /// Queues this side's traffic-shaping budget (right after its
     /// `version`).
-    pub(crate) fn send_budget<R: RngCore>(
-        &mut self,
-        budget: Budget,
-        out: &mut Outbox,
-        now: Instant,
-        rng: &mut R,
-    ) {
-        self.send_control(Control::PrivacyBudget(budget), out, now, rng);
+    pub(crate) fn send_budget(&mut self, budget: Budget, out: &mut Outbox, now: Instant) {
+        self.send_control(Control::PrivacyBudget(budget), out, now);
     }
 
     /// Queues one packet with arbitrary `contents` (for fuzzing and tests
@@ -415,7 +401,7 @@ impl Encrypted {
             return false;
         }
         let (secret, public) = rekey::ephemeral(rng);
-        self.send_control(Control::RekeyInit(public), out, now, rng);
+        self.send_control(Control::RekeyInit(public), out, now);
         self.rekey = RekeyState::Initiated { secret, since: now };
         true
     }
@@ -452,7 +438,7 @@ impl Encrypted {
             (Control::RekeyInit(remote), RekeyState::Idle | RekeyState::Initiated { .. }) => {
                 let (secret, public) = rekey::ephemeral(rng);
                 let keys = self.derive(&secret, remote)?;
-                self.send_control(Control::RekeyAck(public), out, now, rng);
+                self.send_control(Control::RekeyAck(public), out, now);
                 self.sender.send = Some(keys.send);
                 self.sender.bytes_since_rekey = 0;
                 self.rekey = RekeyState::AwaitingDone {
@@ -464,7 +450,7 @@ impl Encrypted {
             (Control::RekeyAck(remote), RekeyState::Initiated { secret, .. }) => {
                 let keys = self.derive(&secret, remote)?;
                 self.install_receive(keys.receive);
-                self.send_control(Control::RekeyDone, out, now, rng);
+                self.send_control(Control::RekeyDone, out, now);
                 self.sender.send = Some(keys.send);
                 self.sender.bytes_since_rekey = 0;
                 Ok(Some(Received::Rekeyed))
@@ -506,17 +492,11 @@ impl Encrypted {
         self.receive = Some(receive);
     }
 
-    fn send_control<R: RngCore>(
-        &mut self,
-        control: Control,
-        out: &mut Outbox,
-        now: Instant,
-        rng: &mut R,
-    ) {
+    fn send_control(&mut self, control: Control, out: &mut Outbox, now: Instant) {
         let mut contents = [0u8; 33];
         let len = control.encoded_len();
         control.encode(&mut contents[..len]);
-        self.shape(now, &contents[..len], Urgency::Immediate, out, rng);
+        self.shape(now, &contents[..len], Urgency::Immediate, out);
     }
 
     fn seal_with(
