@@ -24,6 +24,8 @@
 //!   wall-clock [`UnixTime`] as a separate input;
 //! - [`shaping`]: padding and fragmentation of messages into packets
 //!   against traffic analysis (size buckets, random padding, reassembly);
+//! - [`socks5`]: a SOCKS5 client (CONNECT, username/password, Tor stream
+//!   isolation) that opens a tunnel through a proxy before the handshake;
 //! - [`Consequence`]: what a rejection means for the connection and the peer;
 //! - [`testing`]: an in-process pair of connections for tests.
 //!
@@ -68,6 +70,7 @@ pub mod message;
 pub mod noise;
 pub mod packet;
 pub mod shaping;
+pub mod socks5;
 pub mod testing;
 pub mod time;
 pub mod wire;

@@ -75,3 +75,8 @@ fn connection_established_corpus() {
         fuzz_harness::connection_established,
     );
 }
+
+#[test]
+fn socks5_reply_corpus() {
+    replay("socks5_reply", fuzz_harness::socks5_reply);
+}

@@ -11,11 +11,13 @@
 //!   bytes, chunked and interleaved with deadlines;
 //! - [`connection_established`]: a connected encrypted pair driven by
 //!   arbitrary operations (raw bytes, authenticated packets with arbitrary
-//!   contents, valid messages, clock jumps, closes).
+//!   contents, valid messages, clock jumps, closes);
+//! - [`socks5_reply`]: a SOCKS5 client fed arbitrary proxy replies, chunked.
 
 mod connection;
 mod noise;
 mod packet;
+mod socks5;
 mod wire;
 
 pub use connection::{
@@ -24,4 +26,5 @@ pub use connection::{
 };
 pub use noise::noise_handshake;
 pub use packet::packet_receive;
+pub use socks5::{socks5_reply, SOCKS5_CREDENTIALS};
 pub use wire::{frame_decoder, message_payload};
