@@ -26,6 +26,8 @@
 //!   against traffic analysis (size buckets, random padding, reassembly);
 //! - [`peering`]: peer management rules (inbound eviction, scores,
 //!   discouragements and bans with a persisted list, reconnect backoff);
+//! - [`socks5`]: a SOCKS5 client (CONNECT, username/password, Tor stream
+//!   isolation) that opens a tunnel through a proxy before the handshake;
 //! - [`Consequence`]: what a rejection means for the connection and the peer;
 //! - [`testing`]: an in-process pair of connections for tests.
 //!
@@ -71,6 +73,7 @@ pub mod noise;
 pub mod packet;
 pub mod peering;
 pub mod shaping;
+pub mod socks5;
 pub mod testing;
 pub mod time;
 pub mod wire;

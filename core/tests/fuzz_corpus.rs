@@ -85,3 +85,8 @@ fn shaped_packets_corpus() {
 fn banlist_load_corpus() {
     replay("banlist_load", fuzz_harness::banlist_load);
 }
+
+#[test]
+fn socks5_reply_corpus() {
+    replay("socks5_reply", fuzz_harness::socks5_reply);
+}

@@ -1,7 +1,7 @@
-//! Writes the hand-written seeds of the connection, shaping and ban list
-//! fuzz targets into `fuzz/corpus/connection_handshake/`,
-//! `fuzz/corpus/connection_established/`, `fuzz/corpus/shaped_packets/` and
-//! `fuzz/corpus/banlist_load/`
+//! Writes the hand-written seeds of the connection, shaping, ban list and
+//! SOCKS5 fuzz targets into `fuzz/corpus/connection_handshake/`,
+//! `fuzz/corpus/connection_established/`, `fuzz/corpus/shaped_packets/`,
+//! `fuzz/corpus/banlist_load/` and `fuzz/corpus/socks5_reply/`
 //! (ignored by a plain `cargo test`):
 //!
 //! ```sh
@@ -11,6 +11,7 @@
 //! Complete handshakes are the bytes a genuine outbound connection sends to
 //! `fuzz_harness::handshake_inbound`, which answers the same way every time,
 //! so the harness's inbound connection completes its handshake on them.
+//! SOCKS5 seeds each state the outcome a client reading them must reach.
 //! Every seed is replayed through its harness before it is written.
 
 use std::fs;
@@ -28,6 +29,9 @@ use veil_core::message::{
     NetAddress, Ping, Pong, Version, PROTOCOL_VERSION,
 };
 use veil_core::peering::{BanList, BanPolicy};
+use veil_core::socks5::{
+    Auth, Credentials, Progress, ReplyError, Socks5Client, Socks5Error, Stage, Target,
+};
 use veil_core::wire::{FrameEncoder, FrameHeader};
 use veil_core::{Consequence, Duration, Instant, UnixTime};
 
@@ -947,4 +951,182 @@ fn write_banlist_load_seeds() {
     let mut huge_groups = default.clone();
     huge_groups[13..17].copy_from_slice(&u32::MAX.to_le_bytes());
     write("huge_netgroup_count", 0x07, &huge_groups);
+}
+
+/// What a SOCKS5 seed's stream must do to a client.
+#[derive(Debug, PartialEq)]
+enum Socks5Outcome {
+    /// The tunnel opens after this many bytes.
+    Connected(usize),
+    Failed(Socks5Error),
+    /// The stream ends mid-negotiation.
+    Pending,
+}
+
+/// The client of `fuzz_harness::socks5_reply` for `control` (bit 0
+/// credentials; bits 1-2 the target) fed `stream` whole.
+fn socks5_outcome(control: u8, stream: &[u8]) -> Socks5Outcome {
+    let auth = if control & 1 == 0 {
+        Auth::None
+    } else {
+        let (username, password) = fuzz_harness::SOCKS5_CREDENTIALS;
+        Auth::UsernamePassword(Credentials::new(username, password).unwrap())
+    };
+    let target = Target::domain("example.onion", 8333).unwrap();
+    match Socks5Client::new(target, auth).handle_input(stream) {
+        Ok(Progress::Connected { consumed }) => Socks5Outcome::Connected(consumed),
+        Ok(Progress::Pending) => Socks5Outcome::Pending,
+        Err(error) => Socks5Outcome::Failed(error),
+    }
+}
+
+#[test]
+#[ignore = "writes the seed corpus; run with --ignored"]
+fn write_socks5_reply_seeds() {
+    use Socks5Outcome::{Connected, Failed, Pending};
+    let dir = corpus_dir("socks5_reply");
+    fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str, control: u8, chunking: u8, stream: &[u8], expect: Socks5Outcome| {
+        assert_eq!(socks5_outcome(control, stream), expect, "{name}");
+        let data = [&[control, chunking][..], stream].concat();
+        write_seed(&dir, name, &data, fuzz_harness::socks5_reply);
+    };
+    const METHOD_NONE: [u8; 2] = [5, 0];
+    const METHOD_AUTH: [u8; 4] = [5, 2, 1, 0];
+    const V4: [u8; 10] = [5, 0, 0, 1, 0, 0, 0, 0, 0, 0];
+    let v6 = [&[5, 0, 0, 4][..], &[0xfe; 16], &[0x20, 0x8d]].concat();
+    let long_name = [&[5, 0, 0, 3, 255][..], &[b'b'; 255], &[1, 2]].concat();
+    let empty_name = [5, 0, 0, 3, 0, 0, 0];
+
+    // Success: each target, each bound address type, each chunking.
+    let none_v4 = [&METHOD_NONE[..], &V4].concat();
+    let auth_v4 = [&METHOD_AUTH[..], &V4].concat();
+    for (name, control) in [("onion", 0), ("ipv4", 2), ("ipv6", 4), ("long_name", 6)] {
+        write(
+            &format!("none_{name}_v4_whole"),
+            control,
+            0xff,
+            &none_v4,
+            Connected(12),
+        );
+        write(
+            &format!("auth_{name}_v4_whole"),
+            control | 1,
+            0xff,
+            &auth_v4,
+            Connected(14),
+        );
+    }
+    write("none_v4_bytewise", 0, 0, &none_v4, Connected(12));
+    write("auth_v4_chunks", 1, 3, &auth_v4, Connected(14));
+    let none_v6 = [&METHOD_NONE[..], &v6].concat();
+    write("none_bound_v6", 0, 2, &none_v6, Connected(24));
+    let none_long = [&METHOD_NONE[..], &long_name].concat();
+    write("none_bound_name_255", 0, 9, &none_long, Connected(264));
+    let auth_empty = [&METHOD_AUTH[..], &empty_name].concat();
+    write("auth_bound_name_empty", 1, 1, &auth_empty, Connected(11));
+    let tunnel = [&auth_v4[..], b"veil handshake bytes"].concat();
+    write("auth_v4_then_tunnel", 1, 4, &tunnel, Connected(14));
+    let tunnel = [&none_long[..], &[0x55; 40]].concat();
+    write(
+        "none_name_255_then_tunnel",
+        0,
+        0xff,
+        &tunnel,
+        Connected(264),
+    );
+
+    // Method selection refused or broken.
+    let no_method = |offered| Failed(Socks5Error::NoAcceptableMethod { offered });
+    write(
+        "none_no_acceptable_method",
+        0,
+        0xff,
+        &[5, 0xff],
+        no_method(0),
+    );
+    write(
+        "auth_no_acceptable_method",
+        1,
+        0xff,
+        &[5, 0xff],
+        no_method(2),
+    );
+    let unexpected = |offered, chosen| Failed(Socks5Error::UnexpectedMethod { offered, chosen });
+    write(
+        "auth_downgraded_to_none",
+        1,
+        0xff,
+        &none_v4,
+        unexpected(2, 0),
+    );
+    write("none_upgraded_to_auth", 0, 0xff, &auth_v4, unexpected(0, 2));
+    write("none_gssapi_chosen", 0, 0xff, &[5, 1], unexpected(0, 1));
+    let version = |stage, expected, found| {
+        Failed(Socks5Error::Version {
+            stage,
+            expected,
+            found,
+        })
+    };
+    write(
+        "method_version_4",
+        0,
+        0xff,
+        &[4, 0],
+        version(Stage::MethodSelection, 5, 4),
+    );
+    write(
+        "method_http_answer",
+        0,
+        0,
+        b"HTTP/1.1 400",
+        version(Stage::MethodSelection, 5, b'H'),
+    );
+
+    // Authentication.
+    let refused = |status| Failed(Socks5Error::AuthRefused { status });
+    write("auth_refused_1", 1, 0xff, &[5, 2, 1, 1, 5, 0], refused(1));
+    write("auth_refused_ff", 1, 0, &[5, 2, 1, 0xff], refused(0xff));
+    write(
+        "auth_version_5",
+        1,
+        0xff,
+        &[5, 2, 5, 0],
+        version(Stage::Authentication, 1, 5),
+    );
+
+    // CONNECT reply broken.
+    write(
+        "reply_version_4",
+        0,
+        0xff,
+        &[5, 0, 4, 0, 0, 1],
+        version(Stage::Connect, 5, 4),
+    );
+    let reserved = Failed(Socks5Error::NonZeroReserved { found: 1 });
+    write("reply_reserved_1", 0, 0xff, &[5, 0, 5, 0, 1, 1], reserved);
+    let atyp = |found| Failed(Socks5Error::AddressType { found });
+    write("reply_atyp_0", 0, 0xff, &[5, 0, 5, 0, 0, 0, 1, 2], atyp(0));
+    write("reply_atyp_2", 1, 0, &[5, 2, 1, 0, 5, 0, 0, 2], atyp(2));
+
+    // Every assigned reply code and two unassigned ones.
+    for code in (1..=8).chain(0xf0..=0xf7).chain([0x09, 0xff]) {
+        let stream = [5, 0, 5, code, 0, 1, 0, 0, 0, 0, 0, 0];
+        let error = Socks5Error::Reply(ReplyError::from_code(code).unwrap());
+        write(
+            &format!("reply_code_{code:02x}"),
+            0,
+            0xff,
+            &stream,
+            Failed(error),
+        );
+    }
+
+    // Truncated in every stage.
+    write("truncated_method", 0, 0xff, &[5], Pending);
+    write("truncated_auth", 1, 0xff, &[5, 2, 1], Pending);
+    write("truncated_reply_header", 0, 0, &[5, 0, 5, 0, 0], Pending);
+    write("truncated_bound_v4", 0, 0xff, &none_v4[..11], Pending);
+    write("truncated_bound_name", 0, 5, &none_long[..200], Pending);
 }

@@ -745,21 +745,22 @@ impl Side {
     }
 }
 
-/// Pseudo-random chunk sizes (xorshift) from one byte.
-struct ChunkSizes {
+/// Pseudo-random chunk sizes (xorshift) from one byte (shared with the
+/// SOCKS5 harness).
+pub(super) struct ChunkSizes {
     state: u32,
     limit: Option<usize>,
 }
 
 impl ChunkSizes {
-    fn new(chunking: u8) -> Self {
+    pub(super) fn new(chunking: u8) -> Self {
         ChunkSizes {
             state: 0x9e37_79b9 ^ u32::from(chunking),
             limit: (chunking != u8::MAX).then(|| usize::from(chunking).pow(2) + 1),
         }
     }
 
-    fn next(&mut self) -> usize {
+    pub(super) fn next(&mut self) -> usize {
         let Some(limit) = self.limit else {
             return usize::MAX;
         };

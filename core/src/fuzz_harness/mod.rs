@@ -14,13 +14,15 @@
 //!   contents, valid messages, clock jumps, closes);
 //! - [`shaped_packets`]: padded, fragmented and decoy packet contents
 //!   against the reassembler and a reference model;
-//! - [`banlist_load`]: a persisted ban list file, as read back from disk.
+//! - [`banlist_load`]: a persisted ban list file, as read back from disk;
+//! - [`socks5_reply`]: a SOCKS5 client fed arbitrary proxy replies, chunked.
 
 mod banlist;
 mod connection;
 mod noise;
 mod packet;
 mod shaping;
+mod socks5;
 mod wire;
 
 pub use banlist::banlist_load;
@@ -31,4 +33,5 @@ pub use connection::{
 pub use noise::noise_handshake;
 pub use packet::packet_receive;
 pub use shaping::shaped_packets;
+pub use socks5::{socks5_reply, SOCKS5_CREDENTIALS};
 pub use wire::{frame_decoder, message_payload};
