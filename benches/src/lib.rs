@@ -18,7 +18,11 @@
 //!   by a global allocator (the `connection-memory` binary, and
 //!   `bench-report`);
 //! - [`report`]: reads criterion's estimates back and prints the
-//!   veil-versus-baseline table (the `bench-report` binary).
+//!   veil-versus-baseline table (the `bench-report` binary);
+//! - [`shaping`]: the traffic-shaping harness: one seeded workload per
+//!   privacy preset on a virtual clock, bandwidth overhead, added latency,
+//!   packet sizes and gaps, byte uniformity and the GFW first-packet rule
+//!   (the `shaping-report` binary).
 //!
 //! # Example
 //!
@@ -43,6 +47,7 @@ pub mod handshake;
 pub mod memory;
 pub mod packet;
 pub mod report;
+pub mod shaping;
 
 /// The criterion settings every veil bench uses: short enough that all the
 /// benches run in a few minutes on two cores, long enough for stable means.
