@@ -541,8 +541,8 @@ fn privacy_budget_table_and_example_match_the_code() {
         Budget::UNLIMITED_OVERHEAD
     )));
     // The example is the `high` preset's budget after the id 0x83.
-    let example = unhex("83 6400 fa000000 32000000");
-    assert!(DOC.contains("`83` `6400` `fa000000` `32000000`"));
+    let example = unhex("83 ffff fa000000 32000000");
+    assert!(DOC.contains("`83` `ffff` `fa000000` `32000000`"));
     let high = PrivacyLevel::High.config().budget;
     assert_eq!(example[0], 0x83);
     assert_eq!(example[1..], high.encode());

@@ -94,7 +94,7 @@ PRESETS = {
     "off": OFF,
     "standard": {**OFF, "padding": "buckets", "budget": _budget(UNLIMITED_OVERHEAD, 0, 0)},
     "high": {**OFF, "padding": "buckets", "chaff_interval_ms": 2000, "dummy_interval_ms": 10000,
-             "jitter_ms": 20, "budget": _budget(100, 250, 50)},
+             "jitter_ms": 20, "budget": _budget(0xFFFF, 250, 50)},
     "constant_rate": {**OFF, "padding": "buckets",
                       "constant_rate": {"interval_ms": 10, "packet_size": 4096},
                       "budget": _budget(UNLIMITED_OVERHEAD, 3000, 3000)},
