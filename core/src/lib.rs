@@ -22,6 +22,8 @@
 //!   authenticates both sides and agrees on the packet layer's keys;
 //! - [`time`]: monotonic [`Instant`]/[`Duration`] in milliseconds and
 //!   wall-clock [`UnixTime`] as a separate input;
+//! - [`dandelion`]: Dandelion++ transaction relay (stem or fluff, per-source
+//!   routes, embargo timers), a pure router generic over the peer key;
 //! - [`shaping`]: padding and fragmentation of messages into packets
 //!   against traffic analysis (size buckets, random padding, reassembly);
 //! - [`peering`]: peer management rules (inbound eviction, scores,
@@ -66,6 +68,7 @@ mod aead;
 mod codec;
 pub mod connection;
 mod consequence;
+pub mod dandelion;
 pub mod fuzz_harness;
 pub mod identity;
 pub mod message;
