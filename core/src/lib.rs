@@ -24,6 +24,9 @@
 //!   wall-clock [`UnixTime`] as a separate input;
 //! - [`shaping`]: padding and fragmentation of messages into packets
 //!   against traffic analysis (size buckets, random padding, reassembly);
+//! - [`addrbook`]: the address book (NEW and TRIED tables with keyed,
+//!   eclipse-resistant placement; dial selection, getaddr cache, addr rate
+//!   limiting, persistence);
 //! - [`Consequence`]: what a rejection means for the connection and the peer;
 //! - [`testing`]: an in-process pair of connections for tests.
 //!
@@ -58,6 +61,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod addrbook;
 mod aead;
 mod codec;
 pub mod connection;

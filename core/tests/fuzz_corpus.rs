@@ -75,3 +75,8 @@ fn connection_established_corpus() {
         fuzz_harness::connection_established,
     );
 }
+
+#[test]
+fn addrbook_load_corpus() {
+    replay("addrbook_load", fuzz_harness::addrbook_load);
+}

@@ -11,13 +11,16 @@
 //!   bytes, chunked and interleaved with deadlines;
 //! - [`connection_established`]: a connected encrypted pair driven by
 //!   arbitrary operations (raw bytes, authenticated packets with arbitrary
-//!   contents, valid messages, clock jumps, closes).
+//!   contents, valid messages, clock jumps, closes);
+//! - [`addrbook_load`]: a persisted address book from arbitrary bytes.
 
+mod addrbook;
 mod connection;
 mod noise;
 mod packet;
 mod wire;
 
+pub use addrbook::addrbook_load;
 pub use connection::{
     connection_established, connection_handshake, established_configs, established_pair,
     handshake_config, handshake_inbound, CONNECTION_SEED, CONNECTION_WALL_CLOCK,
