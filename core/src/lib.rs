@@ -26,6 +26,9 @@
 //!   routes, embargo timers), a pure router generic over the peer key;
 //! - [`shaping`]: padding and fragmentation of messages into packets
 //!   against traffic analysis (size buckets, random padding, reassembly);
+//! - [`addrbook`]: the address book (NEW and TRIED tables with keyed,
+//!   eclipse-resistant placement; dial selection, getaddr cache, addr rate
+//!   limiting, persistence);
 //! - [`peering`]: peer management rules (inbound eviction, scores,
 //!   discouragements and bans with a persisted list, reconnect backoff);
 //! - [`socks5`]: a SOCKS5 client (CONNECT, username/password, Tor stream
@@ -64,6 +67,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod addrbook;
 mod aead;
 mod codec;
 pub mod connection;

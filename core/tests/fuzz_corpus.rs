@@ -90,3 +90,8 @@ fn banlist_load_corpus() {
 fn socks5_reply_corpus() {
     replay("socks5_reply", fuzz_harness::socks5_reply);
 }
+
+#[test]
+fn addrbook_load_corpus() {
+    replay("addrbook_load", fuzz_harness::addrbook_load);
+}

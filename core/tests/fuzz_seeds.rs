@@ -1,7 +1,8 @@
-//! Writes the hand-written seeds of the connection, shaping, ban list and
-//! SOCKS5 fuzz targets into `fuzz/corpus/connection_handshake/`,
+//! Writes the hand-written seeds of the connection, shaping, ban list, SOCKS5
+//! and address book fuzz targets into `fuzz/corpus/connection_handshake/`,
 //! `fuzz/corpus/connection_established/`, `fuzz/corpus/shaped_packets/`,
-//! `fuzz/corpus/banlist_load/` and `fuzz/corpus/socks5_reply/`
+//! `fuzz/corpus/banlist_load/`, `fuzz/corpus/socks5_reply/` and
+//! `fuzz/corpus/addrbook_load/`
 //! (ignored by a plain `cargo test`):
 //!
 //! ```sh
@@ -15,12 +16,13 @@
 //! Every seed is replayed through its harness before it is written.
 
 use std::fs;
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use bytes::Bytes;
 use rand_chacha::rand_core::SeedableRng;
+use veil_core::addrbook::{AddrBook, AddrBookConfig};
 use veil_core::connection::{Connection, ConnectionConfig, ConnectionState, Event, TransportKind};
 use veil_core::fuzz_harness::{self, CONNECTION_WALL_CLOCK};
 use veil_core::identity::Identity;
@@ -1129,4 +1131,77 @@ fn write_socks5_reply_seeds() {
     write("truncated_reply_header", 0, 0, &[5, 0, 5, 0, 0], Pending);
     write("truncated_bound_v4", 0, 0xff, &none_v4[..11], Pending);
     write("truncated_bound_name", 0, 5, &none_long[..200], Pending);
+}
+
+/// A book with every network, both tables, failures and a relayed entry,
+/// built from fixed inputs (so the seeds are the same on every run).
+fn sample_book(addresses: u32) -> AddrBook {
+    let now = UnixTime::from_secs(1_700_000_000);
+    let mut book = AddrBook::with_key(AddrBookConfig::default(), [0x5e; 32]).unwrap();
+    let peer = NetAddress::Ipv4(Ipv4Addr::new(9, 9, 9, 9));
+    for i in 0..addresses {
+        let [a, b, c, d] = i.to_le_bytes();
+        let address = match i % 4 {
+            0 => NetAddress::Ipv4(Ipv4Addr::new(1 + a % 9, b, c, d + 1)),
+            1 => NetAddress::Ipv6(Ipv6Addr::from([0x2a00, u16::from(a), 0, 0, 0, 0, 0, 1])),
+            2 => NetAddress::TorV3([a; 32]),
+            _ => NetAddress::I2p([a.wrapping_add(7); 32]),
+        };
+        let record = AddrEntry {
+            time: UnixTime::from_secs(now.as_secs() - u64::from(i) * 3600),
+            features: i,
+            address: address.clone(),
+            port: 8333,
+        };
+        // A few collide in their slot and are dropped: fine for a seed.
+        let _ = book.add(&record, &peer, now);
+        if i % 3 == 1 {
+            book.attempt(&address, 8333, now);
+        }
+        if i % 5 == 2 {
+            book.good(&address, 8333, now);
+        }
+    }
+    book
+}
+
+#[test]
+#[ignore = "writes the seed corpus; run with --ignored"]
+fn write_addrbook_load_seeds() {
+    let dir = corpus_dir("addrbook_load");
+    fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str, data: &[u8]| write_seed(&dir, name, data, fuzz_harness::addrbook_load);
+
+    let empty = sample_book(0).to_bytes();
+    let small = sample_book(8).to_bytes();
+    let full = sample_book(40).to_bytes();
+    let loaded = AddrBook::from_bytes(&full, AddrBookConfig::default()).unwrap();
+    assert!(loaded.len() > 30 && loaded.tried_len() > 4);
+    write("empty", &empty);
+    write("small", &small);
+    write("mixed_40", &full);
+    // Without the trailer: the harness seals it, so the entries get parsed.
+    let unsealed = |bytes: &[u8]| bytes[..bytes.len() - 32].to_vec();
+    write("unsealed_small", &unsealed(&small));
+    write("unsealed_mixed_40", &unsealed(&full));
+    write("truncated_header", &small[..40]);
+    write("truncated_entry", &unsealed(&small)[..100]);
+    let mut magic = small.clone();
+    magic[0] = b'X';
+    write("bad_magic", &magic);
+    let mut version = small.clone();
+    version[8] = 2;
+    write("bad_version", &version);
+    let mut checksum = small.clone();
+    *checksum.last_mut().unwrap() ^= 1;
+    write("bad_checksum", &checksum);
+    let mut count = unsealed(&small);
+    count[49..53].copy_from_slice(&u32::MAX.to_le_bytes());
+    write("huge_count", &count);
+    let mut network = unsealed(&small);
+    network[53] = 3;
+    write("bad_network", &network);
+    let mut trailing = unsealed(&small);
+    trailing.push(0);
+    write("trailing_byte", &trailing);
 }

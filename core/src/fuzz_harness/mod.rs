@@ -15,8 +15,10 @@
 //! - [`shaped_packets`]: padded, fragmented and decoy packet contents
 //!   against the reassembler and a reference model;
 //! - [`banlist_load`]: a persisted ban list file, as read back from disk;
-//! - [`socks5_reply`]: a SOCKS5 client fed arbitrary proxy replies, chunked.
+//! - [`socks5_reply`]: a SOCKS5 client fed arbitrary proxy replies, chunked;
+//! - [`addrbook_load`]: a persisted address book from arbitrary bytes.
 
+mod addrbook;
 mod banlist;
 mod connection;
 mod noise;
@@ -25,6 +27,7 @@ mod shaping;
 mod socks5;
 mod wire;
 
+pub use addrbook::addrbook_load;
 pub use banlist::banlist_load;
 pub use connection::{
     connection_established, connection_handshake, established_configs, established_pair,
