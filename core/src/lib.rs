@@ -76,6 +76,7 @@ pub mod dandelion;
 pub mod fuzz_harness;
 pub mod identity;
 pub mod message;
+pub mod node;
 pub mod noise;
 pub mod packet;
 pub mod peering;

@@ -48,19 +48,63 @@ impl AddrBook {
         reachable: Networks,
         rng: &mut R,
     ) -> Option<&AddrInfo> {
-        let allowed = |tried: bool| {
-            Network::ALL
-                .iter()
-                .filter(|n| reachable.contains(**n))
-                .map(|n| self.network_len(*n, tried))
-                .sum::<usize>()
-        };
-        let tried = match (allowed(false), allowed(true)) {
+        let tried = match (self.held(reachable, false), self.held(reachable, true)) {
             (0, 0) => return None,
             (0, _) => true,
             (_, 0) => false,
             _ => rng.next_u32() & 1 == 1,
         };
+        self.select_in(now, reachable, tried, rng)
+    }
+
+    /// Like [`AddrBook::select`], but only from the NEW table (addresses
+    /// heard of, never connected to): what a feeler connection tests.
+    ///
+    /// ```
+    /// use core::net::Ipv4Addr;
+    /// use rand_chacha::rand_core::SeedableRng;
+    /// use veil_core::addrbook::{AddrBook, AddrBookConfig, Networks};
+    /// use veil_core::message::NetAddress;
+    /// use veil_core::UnixTime;
+    ///
+    /// let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(7);
+    /// let mut book = AddrBook::new(AddrBookConfig::default(), &mut rng).unwrap();
+    /// let now = UnixTime::from_secs(1_700_000_000);
+    /// let address = NetAddress::Ipv4(Ipv4Addr::new(8, 8, 8, 8));
+    /// book.add_manual(&address, 8333, 0, now).unwrap();
+    /// assert!(book.select_new(now, Networks::CLEARNET, &mut rng).is_some());
+    /// book.attempt(&address, 8333, now);
+    /// book.good(&address, 8333, now);
+    /// assert!(book.select_new(now, Networks::CLEARNET, &mut rng).is_none());
+    /// ```
+    pub fn select_new<R: RngCore>(
+        &self,
+        now: UnixTime,
+        reachable: Networks,
+        rng: &mut R,
+    ) -> Option<&AddrInfo> {
+        if self.held(reachable, false) == 0 {
+            return None;
+        }
+        self.select_in(now, reachable, false, rng)
+    }
+
+    /// Entries of the networks in `reachable` in one table.
+    fn held(&self, reachable: Networks, tried: bool) -> usize {
+        Network::ALL
+            .iter()
+            .filter(|n| reachable.contains(**n))
+            .map(|n| self.network_len(*n, tried))
+            .sum()
+    }
+
+    fn select_in<R: RngCore>(
+        &self,
+        now: UnixTime,
+        reachable: Networks,
+        tried: bool,
+        rng: &mut R,
+    ) -> Option<&AddrInfo> {
         let (buckets, size) = if tried {
             (self.config.tried_buckets, self.config.tried_bucket_size)
         } else {

@@ -27,7 +27,7 @@ use crate::time::UnixTime;
 /// let addr = NetAddress::Ipv4(Ipv4Addr::new(203, 0, 113, 7));
 /// assert_eq!(addr.network_id(), 1);
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum NetAddress {
     /// An IPv4 address.
     Ipv4(Ipv4Addr),

@@ -23,6 +23,7 @@
 mod addr;
 mod disconnect;
 mod error;
+pub mod features;
 mod inventory;
 pub mod limits;
 mod locator;
@@ -187,7 +188,7 @@ macro_rules! message_kinds {
             /// Every message type, in catalogue order.
             ///
             /// ```
-            /// assert_eq!(veil_core::message::MessageKind::ALL.len(), 16);
+            /// assert_eq!(veil_core::message::MessageKind::ALL.len(), 17);
             /// ```
             pub const ALL: &'static [MessageKind] = &[$(MessageKind::$kind),*];
 
@@ -255,6 +256,7 @@ message_kinds! {
     GetData = "getdata", max list_bound(MAX_INV_ENTRIES, inventory::INV_ITEM_LEN);
     NotFound = "notfound", max list_bound(MAX_INV_ENTRIES, inventory::INV_ITEM_LEN);
     Disconnect = "disconnect", max disconnect::MAX_DISCONNECT_LEN;
+    StemTx = "stemtx", max u32::MAX as usize;
 }
 
 impl MessageKind {
@@ -334,6 +336,9 @@ pub enum Message {
     NotFound(Vec<InvItem>),
     /// `disconnect`: why the sender is closing.
     Disconnect(Disconnect),
+    /// `stemtx`: a transaction in Dandelion++'s stem phase, opaque to veil:
+    /// relayed to exactly one peer, never announced (`docs/PROTOCOL.md`).
+    StemTx(Bytes),
 }
 
 /// Calls `$body` with the [`Encode`] value of `$msg`'s payload, or gives
@@ -352,7 +357,7 @@ macro_rules! with_payload {
                 let $p = &HeaderList(headers);
                 $body
             }
-            Message::Block(raw) | Message::Tx(raw) => {
+            Message::Block(raw) | Message::Tx(raw) | Message::StemTx(raw) => {
                 let $p = &Opaque(raw);
                 $body
             }
@@ -383,6 +388,7 @@ impl Message {
             Message::GetHeaders(_) => MessageKind::GetHeaders,
             Message::Inv(_) => MessageKind::Inv,
             Message::Tx(_) => MessageKind::Tx,
+            Message::StemTx(_) => MessageKind::StemTx,
             Message::Mempool => MessageKind::Mempool,
             Message::GetData(_) => MessageKind::GetData,
             Message::NotFound(_) => MessageKind::NotFound,
@@ -470,6 +476,7 @@ impl Message {
             MessageKind::GetHeaders => Message::GetHeaders(BlockLocator::decode(&mut r)?),
             MessageKind::Inv => Message::Inv(decode_inv(&mut r)?),
             MessageKind::Tx => Message::Tx(r.rest()),
+            MessageKind::StemTx => Message::StemTx(r.rest()),
             MessageKind::Mempool => Message::Mempool,
             MessageKind::GetData => Message::GetData(decode_inv(&mut r)?),
             MessageKind::NotFound => Message::NotFound(decode_inv(&mut r)?),

@@ -64,7 +64,9 @@ pub fn message_to_json(message: &Message) -> Value {
         Message::Addr(entries) => {
             json!({"entries": entries.iter().map(addr_entry).collect::<Vec<_>>()})
         }
-        Message::Block(body) | Message::Tx(body) => json!({"body": hex::encode(body)}),
+        Message::Block(body) | Message::Tx(body) | Message::StemTx(body) => {
+            json!({"body": hex::encode(body)})
+        }
         Message::GetBlocks(l) | Message::GetHeaders(l) => locator(l),
         Message::Headers(headers) => {
             json!({"headers": headers.iter().map(hex::encode).collect::<Vec<_>>()})

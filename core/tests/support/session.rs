@@ -591,6 +591,7 @@ pub fn message_from_json(value: &Value) -> Message {
         MessageKind::GetHeaders => Message::GetHeaders(locator(value)),
         MessageKind::Inv => Message::Inv(inv_items(value)),
         MessageKind::Tx => Message::Tx(Bytes::from(parse_hex(&value["body"], "body"))),
+        MessageKind::StemTx => Message::StemTx(Bytes::from(parse_hex(&value["body"], "body"))),
         MessageKind::Mempool => Message::Mempool,
         MessageKind::GetData => Message::GetData(inv_items(value)),
         MessageKind::NotFound => Message::NotFound(inv_items(value)),

@@ -27,7 +27,7 @@ pub(crate) const PRIVACY_BUDGET_ID: u8 = 0x83;
 
 /// Short ids in catalogue order: index + 1 is the id. Fixed forever; new
 /// messages get new ids at the end.
-const SHORT_IDS: [MessageKind; 16] = [
+const SHORT_IDS: [MessageKind; 17] = [
     MessageKind::Version,
     MessageKind::Verack,
     MessageKind::Ping,
@@ -44,6 +44,7 @@ const SHORT_IDS: [MessageKind; 16] = [
     MessageKind::GetData,
     MessageKind::NotFound,
     MessageKind::Disconnect,
+    MessageKind::StemTx,
 ];
 
 /// The short id of `kind`.
