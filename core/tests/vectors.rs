@@ -214,6 +214,11 @@ fn valid_cases() -> Vec<Case> {
             "A transaction: opaque bytes.",
             Message::Tx(Bytes::from_static(b"an opaque transaction")),
         ),
+        valid(
+            "stemtx",
+            "A Dandelion++ stem-phase transaction: opaque bytes.",
+            Message::StemTx(Bytes::from_static(b"a stem transaction")),
+        ),
         valid("mempool", "mempool has an empty payload.", Message::Mempool),
         valid(
             "getdata",

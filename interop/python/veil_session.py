@@ -74,7 +74,8 @@ MSG3_LEN = 161
 MSG2_LEN = 193
 PACKET_IDS = {1: "version", 2: "verack", 3: "ping", 4: "pong", 5: "addr", 6: "getaddr",
               7: "block", 8: "getblocks", 9: "headers", 10: "getheaders", 11: "inv",
-              12: "tx", 13: "mempool", 14: "getdata", 15: "notfound", 16: "disconnect"}
+              12: "tx", 13: "mempool", 14: "getdata", 15: "notfound", 16: "disconnect",
+              17: "stemtx"}
 REKEY_INIT, REKEY_ACK, REKEY_DONE = 0x80, 0x81, 0x82
 
 

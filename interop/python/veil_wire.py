@@ -307,14 +307,15 @@ SCHEMAS = {
     "getdata": _INV,
     "notfound": _INV,
     "disconnect": [("reason", U16), ("text", _String(MAX_DISCONNECT_TEXT_LEN))],
+    "stemtx": _BODY,
 }
-"""Payload layout of each of the 16 catalogue commands (section 6)."""
+"""Payload layout of each of the 17 catalogue commands (section 6)."""
 
 TYPE_BOUNDS = {
     "version": 327, "verack": 0, "ping": 8, "pong": 8, "addr": 530_003,
     "getaddr": 0, "block": NO_BOUND, "getblocks": 3_269, "headers": 2_054_003,
     "getheaders": 3_269, "inv": 1_800_003, "tx": NO_BOUND, "mempool": 0,
-    "getdata": 1_800_003, "notfound": 1_800_003, "disconnect": 261,
+    "getdata": 1_800_003, "notfound": 1_800_003, "disconnect": 261, "stemtx": NO_BOUND,
 }
 """Largest payload of a valid message of each type (section 7)."""
 
