@@ -245,7 +245,12 @@ impl Node {
                 return Err(ConnectError::Banned(record));
             }
         }
-        let count = |f: &dyn Fn(&Peer) -> bool| self.peers.values().filter(|p| f(p)).count();
+        let count = |f: &dyn Fn(&Peer) -> bool| {
+            self.peers
+                .values()
+                .filter(|p| p.is_active() && f(p))
+                .count()
+        };
         match kind {
             ConnectionKind::Manual | ConnectionKind::Persistent
                 if count(&|p| p.kind.is_protected()) >= self.config.max_manual_connections =>
@@ -503,6 +508,8 @@ impl Node {
             .map(|(addr, _)| addr.clone())?;
         let redial = self.redials.get_mut(&key)?;
         redial.conn = None;
+        // Learn the id, so a later inbound connection from it counts.
+        redial.peer_id = redial.peer_id.or(peer.peer_id());
         let delay = match redial.kind {
             ConnectionKind::Persistent if established => {
                 Some(redial.backoff.on_disconnected(now, &mut self.rng))
@@ -590,8 +597,8 @@ impl Node {
         }
         let wall = self.wall_clock(now);
         self.bans.expire(wall);
-        let outbound = self.count(|p| p.kind == ConnectionKind::Outbound);
-        let long_lived = self.count(Peer::is_long_lived);
+        let outbound = self.count(|p| p.kind == ConnectionKind::Outbound && p.is_active());
+        let long_lived = self.count(|p| p.is_long_lived() && p.is_active());
         let free = self
             .config
             .max_outbound_connections

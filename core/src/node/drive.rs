@@ -32,7 +32,8 @@ impl Node {
     /// # let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(3);
     /// # let mut node = Node::new(NodeConfig::default(), Identity::generate(&mut rng), Instant::ZERO, UnixTime::EPOCH, &mut rng).unwrap();
     /// let conn = node.accept(Instant::ZERO, PeerAddr::new(NetAddress::Ipv4(Ipv4Addr::new(8, 8, 8, 8)), 1), Reached::Direct).unwrap();
-    /// node.handle_input(Instant::ZERO, conn, b"GET / HTTP/1.1\r\n\r\n");
+    /// // Noise message 1 and then 8 KiB of garbage with no terminator.
+    /// node.handle_input(Instant::ZERO, conn, &[0u8; 8192]);
     /// assert_eq!(node.poll_action(), Some(Action::Close { conn }));
     /// assert!(matches!(node.poll_event(), Some(NodeEvent::Disconnected { .. })));
     /// ```
