@@ -30,6 +30,8 @@ pub(crate) struct GetAddrCache {
     entries: Vec<AddrEntry>,
     /// `(taken, expires)`; `None` until the first request.
     window: Option<(UnixTime, UnixTime)>,
+    /// The book's size when the sample was taken.
+    book_len: usize,
 }
 
 impl AddrBook {
@@ -38,7 +40,11 @@ impl AddrBook {
     /// `getaddr_max_percent` of the book and `getaddr_max_addresses`,
     /// taken once and served to everyone until it expires
     /// ([`GETADDR_CACHE_MIN_SECS`] plus up to [`GETADDR_CACHE_JITTER_SECS`]),
-    /// or the wall clock goes back before it was taken.
+    /// the wall clock goes back before it was taken, or the book has grown
+    /// to twice its size since. The last rule lets a young node (whose first
+    /// sample was tiny) share what it learned; it can fire only about
+    /// log2(capacity) times in a book's life, so it does not let anyone
+    /// enumerate the book.
     ///
     /// ```
     /// use core::net::Ipv4Addr;
@@ -63,7 +69,8 @@ impl AddrBook {
         let fresh = self
             .getaddr
             .window
-            .is_some_and(|(taken, expires)| taken <= now && now < expires);
+            .is_some_and(|(taken, expires)| taken <= now && now < expires)
+            && self.len() < self.getaddr.book_len.max(1) * 2;
         if !fresh {
             let entries = self.sample(now, rng);
             let jitter = rng.next_u64() % GETADDR_CACHE_JITTER_SECS;
@@ -73,6 +80,7 @@ impl AddrBook {
             self.getaddr = GetAddrCache {
                 entries,
                 window: Some((now, UnixTime::from_secs(expires))),
+                book_len: self.len(),
             };
         }
         &self.getaddr.entries

@@ -23,6 +23,9 @@ use crate::time::{Duration, Instant};
 /// (Bitcoin Core tries 100).
 const MAX_PICKS: usize = 100;
 
+/// An address attempted this recently is passed over by automatic dials.
+const RECENT_ATTEMPT_SECS: u64 = 60;
+
 /// A bootstrap node: dialled when the address book offers nothing.
 pub(super) struct Bootstrap {
     pub addr: PeerAddr,
@@ -645,6 +648,15 @@ impl Node {
             let Some(info) = self.addrbook.select(wall, reachable, &mut self.rng) else {
                 break;
             };
+            // An address tried in the last minute waits (Bitcoin Core waits
+            // 10 minutes unless nothing else is found): a peer that refuses
+            // us is not redialled in a tight loop.
+            let tried_lately = info
+                .last_attempt
+                .is_some_and(|t| t.as_secs() + RECENT_ATTEMPT_SECS > wall.as_secs());
+            if tried_lately {
+                continue;
+            }
             let addr = PeerAddr::new(info.address.clone(), info.port);
             if self.is_dialable_automatically(&addr) {
                 return Some((addr, None));
