@@ -29,6 +29,15 @@ fn node(config: NodeConfig, seed: u64) -> Node {
     .unwrap()
 }
 
+/// A node that dials nobody by itself.
+fn quiet() -> NodeConfig {
+    NodeConfig {
+        max_outbound_connections: 0,
+        min_connections: 0,
+        ..NodeConfig::default()
+    }
+}
+
 fn events_of(events: &[SimEvent], node: usize) -> Vec<&NodeEvent> {
     events
         .iter()
@@ -194,11 +203,7 @@ fn a_successful_tunnel_carries_the_handshake() {
 #[test]
 fn the_duplicate_rule_keeps_the_same_connection_on_both_sides() {
     let mut sim = Simulator::new(SimConfig::default(), 5);
-    let quiet = NodeConfig {
-        max_outbound_connections: 0,
-        min_connections: 0,
-        ..NodeConfig::default()
-    };
+    let quiet = quiet();
     let a = sim.add_node(quiet.clone(), Ipv4Addr::new(20, 0, 0, 1));
     let b = sim.add_node(quiet, Ipv4Addr::new(20, 1, 0, 1));
     let (a_addr, b_addr) = (sim.listen_addr(a), sim.listen_addr(b));
@@ -275,11 +280,7 @@ fn dialling_itself_is_detected() {
 #[test]
 fn feelers_close_once_the_handshake_completes() {
     let mut sim = Simulator::new(SimConfig::default(), 8);
-    let quiet = NodeConfig {
-        max_outbound_connections: 0,
-        min_connections: 0,
-        ..NodeConfig::default()
-    };
+    let quiet = quiet();
     let a = sim.add_node(quiet.clone(), Ipv4Addr::new(20, 0, 0, 1));
     let b = sim.add_node(quiet, Ipv4Addr::new(20, 1, 0, 1));
     let b_addr = sim.listen_addr(b);
@@ -314,11 +315,7 @@ fn feelers_close_once_the_handshake_completes() {
 #[test]
 fn addr_fetch_closes_after_the_answer_and_getaddr_is_answered_once_to_inbound_only() {
     let mut sim = Simulator::new(SimConfig::default(), 9);
-    let quiet = NodeConfig {
-        max_outbound_connections: 0,
-        min_connections: 0,
-        ..NodeConfig::default()
-    };
+    let quiet = quiet();
     let a = sim.add_node(quiet.clone(), Ipv4Addr::new(20, 0, 0, 1));
     let b = sim.add_node(quiet, Ipv4Addr::new(20, 1, 0, 1));
     for i in 0..20u8 {
@@ -353,11 +350,7 @@ fn inbound_eviction_makes_room_and_names_its_rule() {
         min_connections: 0,
         ..NodeConfig::default()
     };
-    let quiet = NodeConfig {
-        max_outbound_connections: 0,
-        min_connections: 0,
-        ..NodeConfig::default()
-    };
+    let quiet = quiet();
     let v = sim.add_node(victim_config, Ipv4Addr::new(20, 0, 0, 1));
     let target = sim.listen_addr(v);
     // Two peers from one /16 and two from others.
