@@ -151,6 +151,17 @@ fn tracked() -> BTreeMap<usize, usize> {
     blocks
 }
 
+/// Bytes allocated and not yet freed, process-wide, as [`CountingAlloc`]
+/// counts them (0 without it: nothing is counted).
+///
+/// ```
+/// assert_eq!(veil_benches::memory::live_bytes(), 0);
+/// ```
+#[must_use]
+pub fn live_bytes() -> usize {
+    live()
+}
+
 /// Whether [`CountingAlloc`] is this process's global allocator.
 ///
 /// ```

@@ -95,3 +95,8 @@ fn socks5_reply_corpus() {
 fn addrbook_load_corpus() {
     replay("addrbook_load", fuzz_harness::addrbook_load);
 }
+
+#[test]
+fn node_inputs_corpus() {
+    replay("node_inputs", fuzz_harness::node_inputs);
+}

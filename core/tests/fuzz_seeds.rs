@@ -1,8 +1,8 @@
-//! Writes the hand-written seeds of the connection, shaping, ban list, SOCKS5
-//! and address book fuzz targets into `fuzz/corpus/connection_handshake/`,
+//! Writes the hand-written seeds of the connection, shaping, ban list, SOCKS5,
+//! address book and node fuzz targets into `fuzz/corpus/connection_handshake/`,
 //! `fuzz/corpus/connection_established/`, `fuzz/corpus/shaped_packets/`,
-//! `fuzz/corpus/banlist_load/`, `fuzz/corpus/socks5_reply/` and
-//! `fuzz/corpus/addrbook_load/`
+//! `fuzz/corpus/banlist_load/`, `fuzz/corpus/socks5_reply/`,
+//! `fuzz/corpus/addrbook_load/` and `fuzz/corpus/node_inputs/`
 //! (ignored by a plain `cargo test`):
 //!
 //! ```sh
@@ -24,7 +24,7 @@ use bytes::Bytes;
 use rand_chacha::rand_core::SeedableRng;
 use veil_core::addrbook::{AddrBook, AddrBookConfig};
 use veil_core::connection::{Connection, ConnectionConfig, ConnectionState, Event, TransportKind};
-use veil_core::fuzz_harness::{self, CONNECTION_WALL_CLOCK};
+use veil_core::fuzz_harness::{self, node_op, CONNECTION_WALL_CLOCK};
 use veil_core::identity::Identity;
 use veil_core::message::{
     AddrEntry, BlockLocator, Disconnect, DisconnectReason, InvItem, InvKind, Message, MessageKind,
@@ -1204,4 +1204,240 @@ fn write_addrbook_load_seeds() {
     let mut trailing = unsealed(&small);
     trailing.push(0);
     write("trailing_byte", &trailing);
+}
+
+/// Operations for the node harness (see `fuzz_harness::node_op`).
+#[derive(Default)]
+struct NodeOps(Vec<u8>);
+
+impl NodeOps {
+    fn op(&mut self, code: u8, args: &[u8]) -> &mut NodeOps {
+        self.0.push(code);
+        self.0.extend_from_slice(args);
+        self
+    }
+    /// `accept a`, with a genuine peer of identity `id` if given.
+    fn accept(&mut self, a: u8, id: Option<u8>) -> &mut NodeOps {
+        let r = id.map_or(0, |id| 0x04 | id << 4);
+        self.op(node_op::ACCEPT, &[a, r])
+    }
+    /// The oldest pending dial opens, a genuine peer of identity `id`
+    /// answering.
+    fn opened(&mut self, id: u8) -> &mut NodeOps {
+        self.op(node_op::DIAL_OPENED, &[0, 0x01 | id << 4])
+    }
+    fn pump(&mut self) -> &mut NodeOps {
+        self.op(node_op::PUMP, &[7])
+    }
+    fn wait(&mut self, step: u8) -> &mut NodeOps {
+        self.op(node_op::WAIT, &[step])
+    }
+    /// `connect kind a pin` (pin 255: none).
+    fn connect(&mut self, kind: u8, a: u8, pin: u8) -> &mut NodeOps {
+        self.op(node_op::CONNECT, &[kind, a, pin])
+    }
+    /// `code c message` for SEND and PEER_SEND, or `code message` for
+    /// BROADCAST (`c` None).
+    fn message(&mut self, code: u8, conn: Option<u8>, message: &Message) -> &mut NodeOps {
+        let payload = payload(message);
+        let len = u8::try_from(payload.len()).expect("a one-byte length");
+        self.0.push(code);
+        self.0.extend(conn);
+        self.0.push(kind_index(message.kind()));
+        self.0.push(len);
+        self.0.extend(payload);
+        self
+    }
+}
+
+#[test]
+#[ignore = "writes the seed corpus; run with --ignored"]
+fn write_node_inputs_seeds() {
+    let dir = corpus_dir("node_inputs");
+    fs::create_dir_all(&dir).unwrap();
+    let write =
+        |name: &str, ops: &mut NodeOps| write_seed(&dir, name, &ops.0, fuzz_harness::node_inputs);
+    let (outbound, manual, persistent, feeler, addr_fetch) = (0, 1, 2, 3, 4);
+    let tx = Message::Tx(Bytes::from_static(b"an opaque transaction"));
+    let stem = Message::StemTx(Bytes::from_static(b"a stem transaction"));
+
+    write(
+        "accept_handshake",
+        NodeOps::default().accept(0, Some(1)).pump().wait(6),
+    );
+    write(
+        "accept_onion_i2p",
+        NodeOps::default()
+            .op(node_op::ACCEPT, &[1, 0x01 | 0x04 | 0x20])
+            .op(node_op::ACCEPT, &[2, 0x02 | 0x04 | 0x30])
+            .pump(),
+    );
+    let mut eviction = NodeOps::default();
+    for i in 0..4 {
+        eviction.accept(i, Some(i + 1)).pump().wait(3);
+    }
+    eviction.accept(4, Some(5)).pump().accept(5, None);
+    write("inbound_eviction", &mut eviction);
+    write(
+        "inbound_netgroup_full",
+        NodeOps::default()
+            .accept(0, Some(1))
+            .accept(8, Some(2))
+            .accept(16, Some(3))
+            .pump(),
+    );
+    write(
+        "self_connection",
+        NodeOps::default()
+            .accept(3, Some(15))
+            .pump()
+            .connect(manual, 11, 255)
+            .opened(15)
+            .pump(),
+    );
+    write(
+        "duplicate_peer",
+        NodeOps::default()
+            .accept(0, Some(2))
+            .pump()
+            .connect(manual, 9, 255)
+            .opened(2)
+            .pump()
+            .connect(persistent, 10, 2),
+    );
+    write(
+        "manual_messages",
+        NodeOps::default()
+            .connect(manual, 10, 3)
+            .opened(3)
+            .pump()
+            .message(node_op::SEND, Some(0), &tx)
+            .message(node_op::BROADCAST, None, &sample(MessageKind::Inv))
+            .message(node_op::PEER_SEND, Some(0), &tx)
+            .message(node_op::PEER_SEND, Some(0), &sample(MessageKind::Inv))
+            .pump()
+            .op(node_op::RELAY, &[0, 7, 2, b'h', b'i'])
+            .pump()
+            .op(node_op::DISCONNECT, &[0])
+            .pump(),
+    );
+    let mut automatic = NodeOps::default();
+    for a in 1..6 {
+        automatic.op(node_op::ADD_ADDRESS, &[a]);
+    }
+    automatic
+        .wait(0)
+        .opened(4)
+        .op(node_op::DIAL_FAILED, &[0, 0])
+        .wait(3)
+        .opened(5)
+        .pump()
+        .wait(3)
+        .opened(6)
+        .pump()
+        .wait(6)
+        .wait(7);
+    write("automatic_outbound", &mut automatic);
+    write(
+        "bootstrap_addr",
+        NodeOps::default()
+            .op(node_op::ADD_BOOTSTRAP, &[6, 6])
+            .op(node_op::NEXT_DEADLINE, &[])
+            .opened(6)
+            .pump()
+            .message(node_op::PEER_SEND, Some(0), &sample(MessageKind::Addr))
+            .message(node_op::PEER_SEND, Some(0), &Message::GetAddr)
+            .pump()
+            .wait(6),
+    );
+    write(
+        "temporaries",
+        NodeOps::default()
+            .connect(feeler, 1, 255)
+            .connect(addr_fetch, 2, 255)
+            .opened(7)
+            .pump()
+            .connect(feeler, 3, 255)
+            .opened(8)
+            .pump()
+            .wait(6),
+    );
+    write(
+        "persistent_redial",
+        NodeOps::default()
+            .connect(persistent, 4, 255)
+            .op(node_op::DIAL_FAILED, &[0, 1])
+            .op(node_op::NEXT_DEADLINE, &[])
+            .opened(9)
+            .pump()
+            .op(node_op::CLOSED, &[0])
+            .op(node_op::NEXT_DEADLINE, &[])
+            .op(node_op::NEXT_DEADLINE, &[]),
+    );
+    write(
+        "dial_timeouts",
+        NodeOps::default()
+            .connect(manual, 5, 255)
+            .connect(outbound, 6, 255)
+            .wait(5)
+            .wait(5)
+            .wait(5)
+            .wait(6),
+    );
+    write(
+        "bans",
+        NodeOps::default()
+            .accept(0, Some(1))
+            .pump()
+            .op(node_op::BAN, &[1, 0])
+            .accept(1, Some(1))
+            .pump()
+            .accept(2, Some(2))
+            .pump()
+            .op(node_op::REPORT, &[2, 3])
+            .op(node_op::UNBAN, &[1])
+            .accept(3, Some(3))
+            .pump()
+            .op(node_op::REPORT, &[3, 2]),
+    );
+    write(
+        "raw_input",
+        NodeOps::default()
+            .accept(0, None)
+            .op(node_op::INPUT, &[0, 4, 0, 1, 2, 3])
+            .op(node_op::EOF, &[0])
+            .accept(1, None)
+            .op(node_op::CLOSED, &[1])
+            .accept(2, Some(2))
+            .op(node_op::INPUT, &[2, 1, 0xff])
+            .pump(),
+    );
+    write(
+        "dandelion",
+        NodeOps::default()
+            .connect(manual, 12, 255)
+            .opened(1)
+            .connect(manual, 13, 255)
+            .opened(2)
+            .pump()
+            .op(node_op::RELAY, &[0, 1, 2, b'a', b'b'])
+            .message(node_op::PEER_SEND, Some(0), &stem)
+            .pump()
+            .wait(4)
+            .wait(5)
+            .pump(),
+    );
+    write(
+        "shutdown",
+        NodeOps::default()
+            .accept(0, Some(1))
+            .connect(manual, 14, 255)
+            .opened(2)
+            .pump()
+            .op(node_op::SHUTDOWN, &[])
+            .pump()
+            .wait(5)
+            .accept(3, Some(3))
+            .connect(manual, 15, 255),
+    );
 }

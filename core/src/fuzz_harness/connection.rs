@@ -771,25 +771,26 @@ impl ChunkSizes {
     }
 }
 
-/// The operations' bytes, read front to back.
-struct Input<'a>(&'a [u8]);
+/// The operations' bytes, read front to back (shared with the node
+/// harness).
+pub(super) struct Input<'a>(pub(super) &'a [u8]);
 
 impl<'a> Input<'a> {
-    fn byte(&mut self) -> Option<u8> {
+    pub(super) fn byte(&mut self) -> Option<u8> {
         let (&first, rest) = self.0.split_first()?;
         self.0 = rest;
         Some(first)
     }
 
     /// Up to `n` bytes (fewer at the end of the input).
-    fn take(&mut self, n: usize) -> &'a [u8] {
+    pub(super) fn take(&mut self, n: usize) -> &'a [u8] {
         let (taken, rest) = self.0.split_at(n.min(self.0.len()));
         self.0 = rest;
         taken
     }
 
     /// A one- or two-byte length, then that many bytes.
-    fn take_len(&mut self, long: bool) -> &'a [u8] {
+    pub(super) fn take_len(&mut self, long: bool) -> &'a [u8] {
         let low = usize::from(self.byte().unwrap_or(0));
         let len = if long {
             low | usize::from(self.byte().unwrap_or(0)) << 8
@@ -800,7 +801,7 @@ impl<'a> Input<'a> {
     }
 
     /// A type selector and a payload; the message if the payload decodes.
-    fn message(&mut self, long: bool) -> Option<Message> {
+    pub(super) fn message(&mut self, long: bool) -> Option<Message> {
         let selector = usize::from(self.byte()?);
         let kind = MessageKind::ALL[selector % MessageKind::ALL.len()];
         let payload = self.take_len(long);

@@ -16,11 +16,14 @@
 //!   against the reassembler and a reference model;
 //! - [`banlist_load`]: a persisted ban list file, as read back from disk;
 //! - [`socks5_reply`]: a SOCKS5 client fed arbitrary proxy replies, chunked;
-//! - [`addrbook_load`]: a persisted address book from arbitrary bytes.
+//! - [`addrbook_load`]: a persisted address book from arbitrary bytes;
+//! - [`node_inputs`]: one node with small limits driven by arbitrary shell,
+//!   application and peer operations (genuine peers complete handshakes).
 
 mod addrbook;
 mod banlist;
 mod connection;
+mod node;
 mod noise;
 mod packet;
 mod shaping;
@@ -33,6 +36,7 @@ pub use connection::{
     connection_established, connection_handshake, established_configs, established_pair,
     handshake_config, handshake_inbound, CONNECTION_SEED, CONNECTION_WALL_CLOCK,
 };
+pub use node::{node_address, node_config, node_identity, node_inputs, node_op, NODE_SEED};
 pub use noise::noise_handshake;
 pub use packet::packet_receive;
 pub use shaping::shaped_packets;

@@ -567,7 +567,14 @@ impl Node {
                 }
                 continue;
             }
-            match self.check_dial(&addr, peer_id, kind) {
+            // An address-fetch retry gives way like a new temporary.
+            let checked = self.check_dial(&addr, peer_id, kind).and_then(|via| {
+                if kind.is_temporary() {
+                    self.make_temporary_room(now)?;
+                }
+                Ok(via)
+            });
+            match checked {
                 Ok(via) => {
                     let conn = self.open_dial(now, addr.clone(), kind, peer_id, via);
                     if let Some(redial) = self.redials.get_mut(&addr) {
