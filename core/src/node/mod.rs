@@ -1,7 +1,7 @@
 //! The node: one sans-IO state machine that owns all of a node's
 //! connections and decides which peers to keep.
 //!
-//! A [`Node`] composes the parts of this crate: a [`Connection`] per peer,
+//! A [`Node`] composes the parts of this crate: a [`Connection`](crate::connection::Connection) per peer,
 //! the [`addrbook`](crate::addrbook) it dials from, the
 //! [`peering`](crate::peering) rules (eviction, scores, bans, backoff), the
 //! [`dandelion`](crate::dandelion) router and the [`socks5`](crate::socks5)
