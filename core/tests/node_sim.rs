@@ -63,6 +63,21 @@ fn network(n: usize, config: &NodeConfig, seed: u64) -> Simulator {
     sim
 }
 
+/// A network of `n` nodes, node `i` at 20.i.0.1, each bootstrapping from
+/// the next two: no node is dialled by everyone (and so left without
+/// outbound peers of its own).
+fn ring_network(n: usize, config: &NodeConfig, seed: u64) -> Simulator {
+    let mut sim = Simulator::new(SimConfig::default(), seed);
+    for i in 0..n {
+        sim.add_node(config.clone(), Ipv4Addr::new(20, i as u8, 0, 1));
+    }
+    for i in 0..n {
+        sim.add_bootstrap(i, (i + 1) % n);
+        sim.add_bootstrap(i, (i + 2) % n);
+    }
+    sim
+}
+
 /// Whether the graph of connected peers is one component.
 fn is_one_component(sim: &Simulator) -> bool {
     let mut seen = BTreeSet::from([0]);
@@ -374,30 +389,42 @@ fn persistent_peer_is_redialled_within_the_backoff_envelope() {
 fn dandelion_transactions_reach_everyone_with_stems_of_the_expected_length() {
     let fluff_permille = 250;
     let config = NodeConfig {
-        // Short epochs: relays are redrawn among all outbound peers, not
-        // the bootstrap nodes every node met first.
+        // Short epochs: every node's mode (diffuser with probability q) is
+        // drawn afresh many times over the run, so stems are many
+        // independent-ish draws rather than a few fixed paths.
         dandelion: Some(DandelionConfig {
             fluff_permille,
-            epoch_min: Duration::from_secs(60),
+            epoch_min: Duration::from_secs(20),
             ..DandelionConfig::default()
         }),
         ..NodeConfig::default()
     };
-    let n = 40;
-    let mut sim = network(n, &config, 7);
+    let n = 48;
+    // Bootstrap in a ring: a node that everyone dialled has no outbound
+    // peer to relay a stem to, and would end every stem that reached it.
+    let mut sim = ring_network(n, &config, 7);
     sim.run_for(Duration::from_secs(200));
+    for node in 0..n {
+        assert_eq!(outbound(&sim, node).len(), 8, "node {node} has relays");
+    }
     sim.take_events();
     let mut txs = Vec::new();
-    for k in 0..60usize {
+    for k in 0..80usize {
         let origin = (k * 17) % n;
         let body = format!("transaction {k}").into_bytes();
         txs.push((sim.submit_transaction(origin, body), origin));
-        sim.run_for(Duration::from_secs(2));
+        sim.run_for(Duration::from_secs(3));
     }
     sim.run_for(Duration::from_secs(90));
+    // Stem hops: `stemtx` receptions before the first `tx` of that hash
+    // (events come in time order).
     let mut stems: BTreeMap<[u8; 32], usize> = BTreeMap::new();
+    let mut fluffed: BTreeSet<[u8; 32]> = BTreeSet::new();
     let mut seen: BTreeMap<[u8; 32], BTreeSet<usize>> = BTreeMap::new();
-    for SimEvent { node, event, .. } in sim.take_events() {
+    let mut last = veil_core::Instant::ZERO;
+    for SimEvent { node, event, at } in sim.take_events() {
+        assert!(at >= last, "events in time order");
+        last = at;
         if let NodeEvent::Message { message, .. } = event {
             let (body, stem) = match &message {
                 Message::Tx(body) => (body, false),
@@ -406,7 +433,9 @@ fn dandelion_transactions_reach_everyone_with_stems_of_the_expected_length() {
             };
             let hash: [u8; 32] = Sha256::digest(body).into();
             seen.entry(hash).or_default().insert(node);
-            if stem {
+            if !stem {
+                fluffed.insert(hash);
+            } else if !fluffed.contains(&hash) {
                 *stems.entry(hash).or_default() += 1;
             }
         }
@@ -417,18 +446,31 @@ fn dandelion_transactions_reach_everyone_with_stems_of_the_expected_length() {
             .map_or(0, |s| s.len() + usize::from(!s.contains(origin)));
         assert_eq!(reached, n, "every node got the transaction");
     }
-    let total: usize = txs
+    let lengths: Vec<f64> = txs
         .iter()
-        .map(|(h, _)| stems.get(h).copied().unwrap_or(0))
-        .sum();
-    let mean = total as f64 / txs.len() as f64;
-    // Each hop fluffs with probability q, so a stem has 1/q hops on average
-    // (4 here); loops and epochs shorten some. Bounds: a wide band for 60
-    // correlated samples.
-    let expected = 1000.0 / f64::from(fluff_permille);
+        .map(|(h, _)| stems.get(h).copied().unwrap_or(0) as f64)
+        .collect();
+    let samples = lengths.len() as f64;
+    let mean = lengths.iter().sum::<f64>() / samples;
+    // The origin stems, and each relay fluffs with probability q: the hop
+    // count is geometric on 1, 2, ... with mean 1/q (4 here) and variance
+    // (1 - q)/q^2. The sample mean of n stems lies within 4 standard errors
+    // of 1/q but for a rare loop cut short (a relay that already holds the
+    // transaction: half a hop on average at most).
+    let q = f64::from(fluff_permille) / 1000.0;
+    let expected = 1.0 / q;
+    let standard_error = ((1.0 - q) / (q * q) / samples).sqrt();
+    let tolerance = 4.0 * standard_error + 0.5;
     assert!(
-        mean > expected * 0.5 && mean < expected * 1.6,
-        "mean stem length {mean}, expected about {expected}"
+        (mean - expected).abs() <= tolerance,
+        "mean stem length {mean}, expected {expected} ± {tolerance}"
+    );
+    // And they spread like a geometric draw (variance (1 - q)/q^2 = 12),
+    // not a few fixed paths of one length each.
+    let variance = lengths.iter().map(|l| (l - mean).powi(2)).sum::<f64>() / (samples - 1.0);
+    assert!(
+        variance > (1.0 - q) / (q * q) / 3.0,
+        "stem lengths {lengths:?}: variance {variance}"
     );
     // An origin whose relay just left fluffs at once (FluffReason): rare.
     let stemmed = txs.iter().filter(|(h, _)| stems.contains_key(h)).count();
@@ -441,12 +483,79 @@ fn dandelion_transactions_reach_everyone_with_stems_of_the_expected_length() {
 
 #[test]
 fn same_seed_same_run() {
-    let run = || {
-        let mut sim = network(12, &NodeConfig::default(), 9);
+    let run = |seed| {
+        let mut sim = network(12, &NodeConfig::default(), seed);
         sim.run_for(Duration::from_secs(60));
         sim.submit_transaction(5, b"tx".to_vec());
         sim.run_for(Duration::from_secs(30));
-        sim.take_events()
+        sim.stop(7);
+        sim.partition(|i| u8::from(i < 6));
+        sim.run_for(Duration::from_secs(30));
+        sim.heal();
+        sim.start(7);
+        sim.submit_transaction(7, b"another".to_vec());
+        sim.run_for(Duration::from_secs(60));
+        let peers: Vec<Vec<usize>> = (0..12).map(|i| sim.connected_peers(i)).collect();
+        (sim.take_events(), peers, sim.stats())
     };
-    assert_eq!(run(), run());
+    let first = run(9);
+    assert!(first.0.len() > 100, "a busy run");
+    assert_eq!(first, run(9));
+    assert_ne!(first.0, run(10).0, "the seed matters");
+}
+
+#[test]
+fn a_node_restarted_at_once_never_reads_bytes_meant_for_its_previous_run() {
+    // A restarted node reuses connection ids from 1: bytes, closes and dial
+    // outcomes still in flight for its previous run must not reach the new
+    // connections (they would fail authentication, or worse, be read as a
+    // protocol violation and punish an honest peer).
+    let mut sim = network(14, &NodeConfig::default(), 11);
+    sim.run_for(Duration::from_secs(60));
+    sim.take_events();
+    for round in 0..24usize {
+        let node = 3 + (round * 5) % 11;
+        sim.stop(node);
+        sim.start(node);
+        for origin in (0..14).step_by(3) {
+            sim.submit_transaction(origin, format!("tx {round} {origin}").into_bytes());
+        }
+        sim.run_for(Duration::from_secs(2));
+    }
+    sim.run_for(Duration::from_secs(30));
+    for SimEvent { node, event, .. } in sim.take_events() {
+        match event {
+            NodeEvent::Punished { offence, .. } => {
+                panic!("node {node} punished a peer: {offence}")
+            }
+            NodeEvent::Disconnected {
+                reason: Disconnection::Closed(reason),
+                ..
+            } => {
+                use veil_core::connection::CloseReason;
+                assert!(
+                    !matches!(
+                        reason,
+                        CloseReason::Noise(_)
+                            | CloseReason::Decrypt(_)
+                            | CloseReason::Wire(_)
+                            | CloseReason::MalformedPacket { .. }
+                            | CloseReason::MalformedPayload { .. }
+                            | CloseReason::UnexpectedMessage { .. }
+                            | CloseReason::UnknownHandshakeFormat { .. }
+                            | CloseReason::GarbageTerminatorMissing
+                    ),
+                    "node {node}: {reason}"
+                );
+            }
+            _ => {}
+        }
+    }
+    for node in 0..14 {
+        assert!(
+            connected(&sim, node).len() >= 4,
+            "node {node} reconnected: {:?}",
+            sim.connected_peers(node)
+        );
+    }
 }

@@ -502,7 +502,8 @@ impl Node {
                 };
                 boot.next_attempt = now + delay;
             }
-            return None;
+            // A persistent entry may have adopted this connection (it
+            // reached the peer first): fall through so it redials.
         }
         let key = self
             .redials
@@ -651,7 +652,10 @@ impl Node {
     fn pick_outbound(&mut self, now: Instant) -> Option<(PeerAddr, Option<PeerId>)> {
         let wall = self.wall_clock(now);
         let reachable = self.reachable();
-        for _ in 0..MAX_PICKS {
+        // Picks are drawn with replacement, and each costs up to a few
+        // thousand probes in a sparse book: a few per address is enough.
+        let picks = MAX_PICKS.min(self.addrbook.len().saturating_mul(4).saturating_add(4));
+        for _ in 0..picks {
             let Some(info) = self.addrbook.select(wall, reachable, &mut self.rng) else {
                 break;
             };

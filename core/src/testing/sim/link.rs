@@ -48,6 +48,10 @@ pub(super) struct Socket {
     pub remote_host: usize,
     /// The remote end's connection id, once the stream is open.
     pub remote_conn: Option<ConnId>,
+    /// The remote host's incarnation when the stream was opened: a host
+    /// restarted since reuses connection ids, and must not receive what
+    /// was meant for its previous life.
+    pub remote_epoch: u64,
     /// When the last segment sent on it arrives (streams keep order).
     pub last_arrival: Instant,
 }
@@ -58,6 +62,7 @@ pub(super) enum Delivery {
     Connect {
         from_host: usize,
         from_conn: ConnId,
+        from_epoch: u64,
         from_addr: PeerAddr,
         to: PeerAddr,
     },
@@ -65,16 +70,22 @@ pub(super) enum Delivery {
     Connected {
         host: usize,
         conn: ConnId,
-        outcome: Result<(usize, ConnId), DialError>,
+        epoch: u64,
+        outcome: Result<(usize, ConnId, u64), DialError>,
     },
     /// Bytes arrive on a stream.
     Bytes {
         host: usize,
         conn: ConnId,
+        epoch: u64,
         data: Vec<u8>,
     },
     /// The remote end closed or reset the stream.
-    Closed { host: usize, conn: ConnId },
+    Closed {
+        host: usize,
+        conn: ConnId,
+        epoch: u64,
+    },
     /// A host's deadline (stale unless the generation matches).
     Wake { host: usize, generation: u64 },
 }

@@ -100,6 +100,9 @@ struct Host {
     bootstrap: Vec<(PeerAddr, PeerId)>,
     /// Partition group: hosts in different groups cannot reach each other.
     group: u8,
+    /// Incarnation: bumped at every stop, so deliveries meant for the
+    /// previous run (whose connection ids the next run reuses) are dropped.
+    epoch: u64,
 }
 
 /// The simulator. See the [module documentation](self).
@@ -166,6 +169,7 @@ impl Simulator {
             saved_book: None,
             bootstrap: Vec::new(),
             group: 0,
+            epoch: 0,
         });
         self.listeners.insert(listen, index);
         self.start(index);
@@ -237,7 +241,8 @@ impl Simulator {
     }
 
     /// Stops a node: its address book is saved for a restart and every
-    /// socket it held is reset (peers see the stream end).
+    /// socket it held is reset (peers see the stream end). Whatever is
+    /// still in flight to it is dropped, even if it restarts at once.
     ///
     /// ```
     /// use core::net::Ipv4Addr;
@@ -252,6 +257,7 @@ impl Simulator {
         let Some(node) = self.hosts[index].node.take() else {
             return;
         };
+        self.hosts[index].epoch += 1;
         self.hosts[index].saved_book = Some(node.address_book().to_bytes());
         self.hosts[index].timer = None;
         let sockets = core::mem::take(&mut self.hosts[index].sockets);

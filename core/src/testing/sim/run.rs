@@ -72,7 +72,15 @@ impl Simulator {
             for conn in crossing {
                 if let Some(socket) = self.hosts[i].sockets.remove(&conn) {
                     self.reset_remote(&socket);
-                    self.schedule(self.now, Delivery::Closed { host: i, conn });
+                    let epoch = self.hosts[i].epoch;
+                    self.schedule(
+                        self.now,
+                        Delivery::Closed {
+                            host: i,
+                            conn,
+                            epoch,
+                        },
+                    );
                     self.hosts[i].sockets.insert(conn, socket);
                 }
             }
@@ -101,6 +109,7 @@ impl Simulator {
                 Delivery::Closed {
                     host: socket.remote_host,
                     conn,
+                    epoch: socket.remote_epoch,
                 },
             );
         }
@@ -135,6 +144,7 @@ impl Simulator {
             Delivery::Connect {
                 from_host,
                 from_conn,
+                from_epoch,
                 from_addr,
                 to,
             } => {
@@ -153,11 +163,12 @@ impl Simulator {
                                     Socket {
                                         remote_host: from_host,
                                         remote_conn: Some(from_conn),
+                                        remote_epoch: from_epoch,
                                         last_arrival: now,
                                     },
                                 );
                                 self.drain(t);
-                                Ok((t, conn))
+                                Ok((t, conn, self.hosts[t].epoch))
                             }
                             _ => Err(DialError::Refused),
                         }
@@ -170,6 +181,7 @@ impl Simulator {
                     Delivery::Connected {
                         host: from_host,
                         conn: from_conn,
+                        epoch: from_epoch,
                         outcome,
                     },
                 );
@@ -177,21 +189,24 @@ impl Simulator {
             Delivery::Connected {
                 host,
                 conn,
+                epoch,
                 outcome,
             } => {
-                let pending =
-                    self.hosts[host].sockets.contains_key(&conn) && self.hosts[host].node.is_some();
+                let pending = self.hosts[host].epoch == epoch
+                    && self.hosts[host].sockets.contains_key(&conn)
+                    && self.hosts[host].node.is_some();
                 match outcome {
-                    Ok((remote_host, remote_conn)) if pending => {
+                    Ok((remote_host, remote_conn, remote_epoch)) if pending => {
                         if let Some(socket) = self.hosts[host].sockets.get_mut(&conn) {
                             socket.remote_host = remote_host;
                             socket.remote_conn = Some(remote_conn);
+                            socket.remote_epoch = remote_epoch;
                         }
                         if let Some(node) = self.hosts[host].node.as_mut() {
                             node.dial_opened(now, conn);
                         }
                     }
-                    Ok((remote_host, remote_conn)) => {
+                    Ok((remote_host, remote_conn, remote_epoch)) => {
                         // The dialler gave up meanwhile: reset the stream.
                         let at = now + self.travel();
                         self.schedule(
@@ -199,10 +214,12 @@ impl Simulator {
                             Delivery::Closed {
                                 host: remote_host,
                                 conn: remote_conn,
+                                epoch: remote_epoch,
                             },
                         );
                         return;
                     }
+                    Err(_) if self.hosts[host].epoch != epoch => return,
                     Err(error) => {
                         self.hosts[host].sockets.remove(&conn);
                         if let Some(node) = self.hosts[host].node.as_mut() {
@@ -212,8 +229,14 @@ impl Simulator {
                 }
                 self.drain(host);
             }
-            Delivery::Bytes { host, conn, data } => {
-                if !self.hosts[host].sockets.contains_key(&conn) {
+            Delivery::Bytes {
+                host,
+                conn,
+                epoch,
+                data,
+            } => {
+                if self.hosts[host].epoch != epoch || !self.hosts[host].sockets.contains_key(&conn)
+                {
                     return;
                 }
                 self.stats.deliveries += 1;
@@ -223,8 +246,10 @@ impl Simulator {
                 }
                 self.drain(host);
             }
-            Delivery::Closed { host, conn } => {
-                if self.hosts[host].sockets.remove(&conn).is_none() {
+            Delivery::Closed { host, conn, epoch } => {
+                if self.hosts[host].epoch != epoch
+                    || self.hosts[host].sockets.remove(&conn).is_none()
+                {
                     return;
                 }
                 if let Some(node) = self.hosts[host].node.as_mut() {
@@ -297,12 +322,13 @@ impl Simulator {
         };
         let at = (self.now + travel).max(socket.last_arrival);
         socket.last_arrival = at;
-        let remote_host = socket.remote_host;
+        let (remote_host, epoch) = (socket.remote_host, socket.remote_epoch);
         self.schedule(
             at,
             Delivery::Bytes {
                 host: remote_host,
                 conn: remote_conn,
+                epoch,
                 data,
             },
         );
@@ -325,6 +351,7 @@ impl Simulator {
                     Socket {
                         remote_host: host,
                         remote_conn: None,
+                        remote_epoch: 0,
                         last_arrival: self.now,
                     },
                 );
@@ -334,6 +361,7 @@ impl Simulator {
                     Delivery::Connect {
                         from_host: host,
                         from_conn: conn,
+                        from_epoch: self.hosts[host].epoch,
                         from_addr,
                         to: addr,
                     },
