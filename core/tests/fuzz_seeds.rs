@@ -208,6 +208,7 @@ fn samples() -> Vec<Message> {
             reason: DisconnectReason::Requested,
             text: "bye".into(),
         }),
+        Message::StemTx(Bytes::from_static(b"a stem transaction")),
     ]
 }
 
@@ -635,8 +636,8 @@ fn write_connection_established_seeds() {
         Ops::new(0).raw_packet(&bad_command, false, false),
     );
     write(
-        "raw_packet_unknown_id_17",
-        Ops::new(0).raw_packet(&[17, 1, 2], false, false),
+        "raw_packet_unknown_id_18",
+        Ops::new(0).raw_packet(&[18, 1, 2], false, false),
     );
     write(
         "raw_packet_unknown_id_ff_rejected",

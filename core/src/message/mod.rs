@@ -144,7 +144,7 @@ fn decode_headers(r: &mut Reader) -> Result<Vec<Bytes>, PayloadError> {
     Ok(headers)
 }
 
-/// `block` and `tx` payloads: the bytes themselves.
+/// `block`, `tx` and `stemtx` payloads: the bytes themselves.
 struct Opaque<'a>(&'a Bytes);
 
 impl Encode for Opaque<'_> {
@@ -220,13 +220,15 @@ macro_rules! message_kinds {
             /// The largest payload this type can validly have, in bytes.
             ///
             /// The frame decoder rejects a longer frame before buffering it.
-            /// `block` and `tx` have no bound of their own (`u32::MAX`): the
-            /// configured maximum payload length applies to them.
+            /// `block`, `tx` and `stemtx` have no bound of their own
+            /// (`u32::MAX`): the configured maximum payload length applies to
+            /// them.
             ///
             /// ```
             /// use veil_core::message::MessageKind;
             /// assert_eq!(MessageKind::Verack.max_payload_len(), 0);
             /// assert_eq!(MessageKind::Tx.max_payload_len(), u32::MAX);
+            /// assert_eq!(MessageKind::StemTx.max_payload_len(), u32::MAX);
             /// ```
             #[must_use]
             pub const fn max_payload_len(self) -> u32 {
@@ -287,9 +289,10 @@ impl MessageKind {
 
 /// A message of the catalogue, with its payload decoded.
 ///
-/// `block`, `tx` and each header of `headers` are opaque bytes to veil: their
-/// format belongs to the application (a blockchain, a messenger). Decoding
-/// them is zero-copy: they are slices of the frame's payload buffer.
+/// `block`, `tx`, `stemtx` and each header of `headers` are opaque bytes to
+/// veil: their format belongs to the application (a blockchain, a
+/// messenger). Decoding them is zero-copy: they are slices of the frame's
+/// payload buffer.
 ///
 /// # Example
 ///
@@ -447,7 +450,7 @@ impl Message {
     ///
     /// Strict: every limit is checked before allocating, CompactSize must be
     /// canonical, and no byte may be left over. Opaque bodies (`block`, `tx`,
-    /// headers) are zero-copy slices of `payload`.
+    /// `stemtx`, headers) are zero-copy slices of `payload`.
     ///
     /// ```
     /// use bytes::Bytes;

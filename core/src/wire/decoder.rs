@@ -94,7 +94,8 @@ impl Frame {
 
     /// Decodes the payload into its typed message.
     ///
-    /// Opaque bodies (`block`, `tx`, headers) share the payload's buffer.
+    /// Opaque bodies (`block`, `tx`, `stemtx`, headers) share the payload's
+    /// buffer.
     ///
     /// ```
     /// # use veil_core::message::{Message, Ping};

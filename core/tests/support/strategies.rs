@@ -127,5 +127,6 @@ pub fn message() -> impl Strategy<Value = Message> {
         vec(inv_item(), 0..=16).prop_map(Message::GetData),
         vec(inv_item(), 0..=16).prop_map(Message::NotFound),
         disconnect().prop_map(Message::Disconnect),
+        bytes(300).prop_map(Message::StemTx),
     ]
 }
