@@ -43,6 +43,13 @@ fn quiet() -> NodeConfig {
     }
 }
 
+/// Has node `from` dial `to` as a connection of `kind`; its id.
+fn dial(sim: &mut Simulator, from: usize, to: PeerAddr, kind: ConnectionKind) -> ConnId {
+    sim.with_node(from, |n, now| n.connect(now, to, None, kind))
+        .expect("node running")
+        .expect("dial accepted")
+}
+
 fn events_of(events: &[SimEvent], node: usize) -> Vec<&NodeEvent> {
     events
         .iter()
@@ -213,14 +220,8 @@ fn the_duplicate_rule_keeps_the_same_connection_on_both_sides() {
     let b = sim.add_node(quiet, Ipv4Addr::new(20, 1, 0, 1));
     let (a_addr, b_addr) = (sim.listen_addr(a), sim.listen_addr(b));
     // Both dial at once.
-    sim.with_node(a, |n, now| {
-        n.connect(now, b_addr, None, ConnectionKind::Manual)
-            .unwrap()
-    });
-    sim.with_node(b, |n, now| {
-        n.connect(now, a_addr, None, ConnectionKind::Manual)
-            .unwrap()
-    });
+    dial(&mut sim, a, b_addr, ConnectionKind::Manual);
+    dial(&mut sim, b, a_addr, ConnectionKind::Manual);
     sim.run_for(Duration::from_secs(10));
     let (pa, pb) = (sim.connected_peers(a), sim.connected_peers(b));
     assert_eq!((pa, pb), (vec![b], vec![a]), "exactly one connection left");
@@ -327,10 +328,7 @@ fn addr_fetch_closes_after_the_answer_and_getaddr_is_answered_once_to_inbound_on
         let _ = sim.with_node(b, |n, now| n.add_address(now, &addr(40, i)));
     }
     let b_addr = sim.listen_addr(b);
-    sim.with_node(a, |n, now| {
-        n.connect(now, b_addr, None, ConnectionKind::AddrFetch)
-            .unwrap()
-    });
+    dial(&mut sim, a, b_addr, ConnectionKind::AddrFetch);
     sim.run_for(Duration::from_secs(5));
     assert!(sim.connected_peers(a).is_empty(), "closed once answered");
     let learned = sim.node(a).unwrap().address_book().len();
@@ -366,10 +364,7 @@ fn inbound_eviction_makes_room_and_names_its_rule() {
         sim.add_node(quiet, Ipv4Addr::new(32, 1, 0, 1)),
     ];
     for p in peers {
-        sim.with_node(p, |n, now| {
-            n.connect(now, target.clone(), None, ConnectionKind::Manual)
-                .unwrap()
-        });
+        dial(&mut sim, p, target.clone(), ConnectionKind::Manual);
         sim.run_for(Duration::from_secs(2));
     }
     assert_eq!(sim.connected_peers(v).len(), 3);
@@ -763,12 +758,7 @@ fn getaddr_is_answered_once_and_only_to_inbound_peers() {
         sim.with_node(b, |n, now| n.add_address(now, &addr(41, i)));
     }
     let b_addr = sim.listen_addr(b);
-    let out = sim
-        .with_node(a, |n, now| {
-            n.connect(now, b_addr, None, ConnectionKind::Manual)
-        })
-        .unwrap()
-        .unwrap();
+    let out = dial(&mut sim, a, b_addr, ConnectionKind::Manual);
     sim.run_for(Duration::from_secs(5));
     // Answers (more than one record; one record is a self-announcement).
     let answers = |sim: &mut Simulator, node: usize| {
@@ -800,12 +790,7 @@ fn unsolicited_addr_floods_pass_the_token_bucket_only() {
     let a = sim.add_node(quiet(), Ipv4Addr::new(20, 0, 0, 1));
     let b = sim.add_node(quiet(), Ipv4Addr::new(20, 1, 0, 1));
     let b_addr = sim.listen_addr(b);
-    let out = sim
-        .with_node(a, |n, now| {
-            n.connect(now, b_addr, None, ConnectionKind::Manual)
-        })
-        .unwrap()
-        .unwrap();
+    let out = dial(&mut sim, a, b_addr, ConnectionKind::Manual);
     sim.run_for(Duration::from_secs(2));
     let learned = |sim: &mut Simulator| -> Vec<(usize, usize)> {
         sim.take_events()
@@ -859,10 +844,7 @@ fn send_broadcast_and_send_any_reach_the_chosen_peers() {
         .collect();
     for &p in &peers {
         let target = target.clone();
-        sim.with_node(p, |n, now| {
-            n.connect(now, target, None, ConnectionKind::Manual)
-                .unwrap()
-        });
+        dial(&mut sim, p, target, ConnectionKind::Manual);
     }
     sim.run_for(Duration::from_secs(5));
     sim.take_events();
@@ -951,16 +933,10 @@ fn shutdown_closes_every_connection_and_refuses_new_work() {
         .collect();
     for &p in &peers[..2] {
         let target = target.clone();
-        sim.with_node(p, |n, now| {
-            n.connect(now, target, None, ConnectionKind::Manual)
-                .unwrap()
-        });
+        dial(&mut sim, p, target, ConnectionKind::Manual);
     }
     let persistent = sim.listen_addr(peers[2]);
-    sim.with_node(hub, |n, now| {
-        n.connect(now, persistent, None, ConnectionKind::Persistent)
-            .unwrap()
-    });
+    dial(&mut sim, hub, persistent, ConnectionKind::Persistent);
     sim.run_for(Duration::from_secs(5));
     assert_eq!(sim.connected_peers(hub).len(), 3);
     sim.take_events();
@@ -1019,10 +995,7 @@ fn a_persistent_peer_reached_by_an_automatic_connection_is_still_redialled() {
     let a = sim.add_node(config, Ipv4Addr::new(20, 0, 0, 1));
     let b = sim.add_node(quiet(), Ipv4Addr::new(20, 1, 0, 1));
     let b_addr = sim.listen_addr(b);
-    sim.with_node(a, |n, now| {
-        n.connect(now, b_addr, None, ConnectionKind::Persistent)
-            .unwrap()
-    });
+    dial(&mut sim, a, b_addr, ConnectionKind::Persistent);
     sim.run_for(Duration::from_secs(5));
     assert_eq!(sim.connected_peers(a), vec![b]);
     sim.stop(b);

@@ -90,15 +90,7 @@ fn each_damaged_header_is_named() {
 
 #[test]
 fn sizes_are_checked_against_the_loaders_capacity() {
-    let small = AddrBookConfig {
-        new_buckets: 1,
-        new_bucket_size: 1,
-        tried_buckets: 1,
-        tried_bucket_size: 1,
-        new_buckets_per_source_group: 1,
-        tried_buckets_per_group: 1,
-        ..AddrBookConfig::default()
-    };
+    let small = super::tests::tiny_config();
     let mut b = book();
     for i in 1..=3 {
         b.add_manual(&v4(i, i, i, i), 1, 0, now()).unwrap();

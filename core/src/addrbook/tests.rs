@@ -25,8 +25,8 @@ pub(super) fn book() -> AddrBook {
 }
 
 /// One bucket of one slot per table: every address collides.
-fn tiny() -> AddrBook {
-    let config = AddrBookConfig {
+pub(super) fn tiny_config() -> AddrBookConfig {
+    AddrBookConfig {
         new_buckets: 1,
         new_bucket_size: 1,
         tried_buckets: 1,
@@ -34,8 +34,11 @@ fn tiny() -> AddrBook {
         new_buckets_per_source_group: 1,
         tried_buckets_per_group: 1,
         ..AddrBookConfig::default()
-    };
-    AddrBook::with_key(config, [0x42; 32]).unwrap()
+    }
+}
+
+fn tiny() -> AddrBook {
+    AddrBook::with_key(tiny_config(), [0x42; 32]).unwrap()
 }
 
 pub(super) fn record(address: NetAddress, time: u64) -> AddrEntry {

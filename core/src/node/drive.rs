@@ -197,13 +197,11 @@ impl Node {
     fn on_connected(&mut self, now: Instant, conn: ConnId, info: Box<HandshakeInfo>) {
         self.stats.handshakes_completed += 1;
         let wall = self.wall_clock(now);
-        let Some(peer) = self.peers.get(&conn) else {
+        let Some(peer) = self.peers.get_mut(&conn) else {
             return;
         };
-        let (kind, netgroup) = (peer.kind, peer.netgroup);
-        if let Some(peer) = self.peers.get_mut(&conn) {
-            peer.proven_id = info.peer_id;
-        }
+        peer.proven_id = info.peer_id;
+        let (kind, netgroup, addr) = (peer.kind, peer.netgroup, peer.addr.clone());
         if let Some(peer_id) = info.peer_id {
             if peer_id == self.local_id {
                 self.close_peer(now, conn, Disconnection::SelfConnection);
@@ -225,19 +223,18 @@ impl Node {
             }
             self.by_peer_id.insert(peer_id, conn);
             if kind.direction() == Direction::Outbound {
-                let addr = self.peers[&conn].addr.clone();
                 if self.known_addrs.len() >= MAX_KNOWN_ADDRS
                     && !self.known_addrs.contains_key(&peer_id)
                 {
                     self.known_addrs.pop_first();
                 }
-                self.known_addrs.insert(peer_id, addr);
+                self.known_addrs.insert(peer_id, addr.clone());
             }
         }
         let is_bootstrap = self
             .bootstrap
             .iter()
-            .any(|b| Some(b.peer_id) == info.peer_id && b.addr == self.peers[&conn].addr);
+            .any(|b| Some(b.peer_id) == info.peer_id && b.addr == addr);
         let Some(peer) = self.peers.get_mut(&conn) else {
             return;
         };
@@ -249,7 +246,6 @@ impl Node {
             ConnectionKind::Inbound => RelayPriority::Untrusted,
             _ => RelayPriority::Discovered,
         };
-        let addr = peer.addr.clone();
         if kind.direction() == Direction::Outbound {
             self.addrbook.good(&addr.address, addr.port, wall);
             self.addrbook.connected(&addr.address, addr.port, wall);
