@@ -14,49 +14,11 @@ use veil_core::node::{
     NodeEvent, NodeSendError, Offence, PeerAddr, PeerState, ProxyMode, Reached, Refusal, Via,
 };
 use veil_core::peering::{BackoffConfig, Punishment};
-use veil_core::testing::sim::{SimConfig, SimEvent, Simulator};
+use veil_core::testing::sim::{SimConfig, Simulator};
 use veil_core::{Consequence, Duration, Instant, UnixTime};
 
-fn addr(a: u8, b: u8) -> PeerAddr {
-    PeerAddr::new(NetAddress::Ipv4(Ipv4Addr::new(a, b, 0, 1)), 8333)
-}
-
-fn node(config: NodeConfig, seed: u64) -> Node {
-    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(seed);
-    let identity = Identity::generate(&mut rng);
-    Node::new(
-        config,
-        identity,
-        Instant::ZERO,
-        UnixTime::from_secs(1_700_000_000),
-        &mut rng,
-    )
-    .unwrap()
-}
-
-/// A node that dials nobody by itself.
-fn quiet() -> NodeConfig {
-    NodeConfig {
-        max_outbound_connections: 0,
-        min_connections: 0,
-        ..NodeConfig::default()
-    }
-}
-
-/// Has node `from` dial `to` as a connection of `kind`; its id.
-fn dial(sim: &mut Simulator, from: usize, to: PeerAddr, kind: ConnectionKind) -> ConnId {
-    sim.with_node(from, |n, now| n.connect(now, to, None, kind))
-        .expect("node running")
-        .expect("dial accepted")
-}
-
-fn events_of(events: &[SimEvent], node: usize) -> Vec<&NodeEvent> {
-    events
-        .iter()
-        .filter(|e| e.node == node)
-        .map(|e| &e.event)
-        .collect()
-}
+mod support;
+use support::node::{addr, dial, events_of, node, quiet};
 
 #[test]
 fn connect_errors_name_the_rule() {
@@ -345,75 +307,6 @@ fn addr_fetch_closes_after_the_answer_and_getaddr_is_answered_once_to_inbound_on
 }
 
 #[test]
-fn inbound_eviction_makes_room_and_names_its_rule() {
-    let mut sim = Simulator::new(SimConfig::default(), 10);
-    let victim_config = NodeConfig {
-        max_inbound_connections: 3,
-        max_outbound_connections: 0,
-        min_connections: 0,
-        ..NodeConfig::default()
-    };
-    let quiet = quiet();
-    let v = sim.add_node(victim_config, Ipv4Addr::new(20, 0, 0, 1));
-    let target = sim.listen_addr(v);
-    // Two peers from one /16 and two from others.
-    let peers = [
-        sim.add_node(quiet.clone(), Ipv4Addr::new(30, 1, 0, 1)),
-        sim.add_node(quiet.clone(), Ipv4Addr::new(30, 1, 0, 2)),
-        sim.add_node(quiet.clone(), Ipv4Addr::new(31, 1, 0, 1)),
-        sim.add_node(quiet, Ipv4Addr::new(32, 1, 0, 1)),
-    ];
-    for p in peers {
-        dial(&mut sim, p, target.clone(), ConnectionKind::Manual);
-        sim.run_for(Duration::from_secs(2));
-    }
-    assert_eq!(sim.connected_peers(v).len(), 3);
-    let evicted: Vec<_> = sim
-        .take_events()
-        .into_iter()
-        .filter(|e| e.node == v)
-        .filter_map(|e| match e.event {
-            NodeEvent::Disconnected {
-                reason: Disconnection::Evicted(rule),
-                peer_id,
-                ..
-            } => Some((rule, peer_id)),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(evicted.len(), 1);
-    assert!(!evicted[0].0.to_string().is_empty());
-}
-
-#[test]
-fn accept_refuses_by_netgroup_cap_and_when_shutting_down() {
-    let config = NodeConfig {
-        max_inbound_per_netgroup: 2,
-        ..NodeConfig::default()
-    };
-    let mut n = node(config, 11);
-    let from = |i| PeerAddr::new(NetAddress::Ipv4(Ipv4Addr::new(20, 9, 0, i)), 50_000);
-    let now = Instant::ZERO;
-    assert!(n.accept(now, from(1), Reached::Direct).is_ok());
-    assert!(n.accept(now, from(2), Reached::Direct).is_ok());
-    assert_eq!(
-        n.accept(now, from(3), Reached::Direct),
-        Err(veil_core::node::Refusal::NetgroupFull)
-    );
-    // Onion inbound peers come from the local daemon: exempt from the cap.
-    let local = PeerAddr::new(NetAddress::Ipv4(Ipv4Addr::LOCALHOST), 50_000);
-    for _ in 0..4 {
-        assert!(n.accept(now, local.clone(), Reached::Onion).is_ok());
-    }
-    n.shutdown(now);
-    assert_eq!(
-        n.accept(now, from(9), Reached::Direct),
-        Err(veil_core::node::Refusal::ShuttingDown)
-    );
-    assert_eq!(n.stats().inbound_refused, 2);
-}
-
-#[test]
 fn the_deadline_always_moves_on() {
     let mut sim = Simulator::new(SimConfig::default(), 12);
     let a = sim.add_node(NodeConfig::default(), Ipv4Addr::new(20, 0, 0, 1));
@@ -660,40 +553,6 @@ fn temporary_connections_give_way_least_recently_used() {
         e,
         NodeEvent::Disconnected { conn, reason: Disconnection::Expired, .. } if *conn == second
     )));
-}
-
-#[test]
-fn inbound_refusals_name_their_reason() {
-    let now = Instant::ZERO;
-    let from = |a, i| PeerAddr::new(NetAddress::Ipv4(Ipv4Addr::new(a, i, 0, 1)), 50_000);
-    // Every long-lived slot taken by the node's own dials: total full.
-    let config = NodeConfig {
-        max_connections: 2,
-        ..quiet()
-    };
-    let mut n = node(config, 26);
-    n.connect(now, addr(20, 1), None, ConnectionKind::Manual)
-        .unwrap();
-    n.connect(now, addr(20, 2), None, ConnectionKind::Manual)
-        .unwrap();
-    assert_eq!(
-        n.accept(now, from(30, 1), Reached::Direct),
-        Err(Refusal::TotalFull)
-    );
-    // One inbound slot, its holder protected (its netgroup is unique): full.
-    let config = NodeConfig {
-        max_inbound_connections: 1,
-        ..quiet()
-    };
-    let mut n = node(config, 27);
-    let first = n.accept(now, from(30, 1), Reached::Direct).unwrap();
-    assert_eq!(
-        n.accept(now, from(31, 1), Reached::Direct),
-        Err(Refusal::InboundFull)
-    );
-    assert!(n.peer(first).is_some(), "the protected peer stays");
-    assert_eq!(n.stats().inbound_refused, 1);
-    assert_eq!(n.stats().evictions, 0);
 }
 
 #[test]

@@ -102,7 +102,8 @@ impl Node {
         Ok(netgroup)
     }
 
-    /// Every active inbound peer as an eviction candidate.
+    /// Every active inbound peer as an eviction candidate; allow-listed
+    /// peers and newcomers inside `inbound_grace` are exempt.
     pub(super) fn eviction_candidates(&self, now: Instant) -> Vec<Candidate<ConnId>> {
         let wall = self.wall_clock(now);
         self.peers
@@ -112,6 +113,15 @@ impl Node {
                 let peer_id = p.peer_id();
                 let standing = peer_id.and_then(|pid| self.bans.standing(&pid, p.netgroup, wall));
                 let allowed = peer_id.is_some_and(|pid| self.bans.is_allowed(&pid));
+                let newcomer = standing.is_none()
+                    && now.saturating_duration_since(p.opened_at) < self.config.inbound_grace;
+                let exemption = if allowed {
+                    Some(Exemption::NoBan)
+                } else if newcomer {
+                    Some(Exemption::Newcomer)
+                } else {
+                    None
+                };
                 Candidate {
                     id,
                     connected_at: p.connected_at.unwrap_or(p.opened_at),
@@ -121,7 +131,7 @@ impl Node {
                     netgroup: p.netgroup,
                     network: p.network,
                     discouraged: standing.is_some(),
-                    exemption: allowed.then_some(Exemption::NoBan),
+                    exemption,
                 }
             })
             .collect()

@@ -97,6 +97,13 @@ pub struct NodeConfig {
     /// Retry limits of manual and address-fetch dials (the seed's
     /// `max_retry_attempts` 3 and `retry_delay` 30 s).
     pub retry: RetryPolicy,
+    /// An inbound peer connected less than this long ago is never evicted
+    /// (default 10 s; zero turns the grace off): it gets time to finish its
+    /// handshake and hear the answer to its `getaddr`. When only such
+    /// newcomers could make room, a new arrival is refused instead
+    /// ([`Refusal::InboundFull`](super::Refusal::InboundFull)), so a crowd
+    /// arriving at once does not evict itself one by one.
+    pub inbound_grace: Duration,
     /// Inbound eviction's protected shares.
     pub eviction: EvictionConfig,
     /// Discouragement and ban durations and bounds.
@@ -144,6 +151,7 @@ impl Default for NodeConfig {
             feeler_interval: Duration::from_secs(120),
             rotation_interval: Duration::from_secs(30 * 60),
             temporary_lifetime: Duration::from_secs(120),
+            inbound_grace: Duration::from_secs(10),
             reconnect: BackoffConfig {
                 base: Duration::from_secs(30),
                 ..BackoffConfig::default()

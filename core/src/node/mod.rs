@@ -52,7 +52,8 @@
 //!   banned, holds `max_inbound_per_netgroup` peers, or the total is
 //!   reached; when inbound slots are full, Bitcoin Core's protect-then-evict
 //!   rule ([`peering::select_victim`](crate::peering::select_victim)) picks
-//!   a peer to evict (discouraged ones first), or the newcomer is refused.
+//!   a peer to evict (discouraged ones first; peers younger than
+//!   `inbound_grace` are exempt), or the newcomer is refused.
 //! - **Misbehaviour.** A connection closing with a reason whose
 //!   [`Consequence`](crate::Consequence) is discourage or ban records the
 //!   peer (by id and netgroup) in the [`BanList`]; manual, persistent and

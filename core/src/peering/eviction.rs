@@ -77,6 +77,12 @@ pub enum Exemption {
     Pinned,
     /// An allow-listed peer that is never punished.
     NoBan,
+    /// Connected so recently that it is still handshaking or waiting for
+    /// its first answers (the node's `inbound_grace`). Evicting it would
+    /// drop a peer before it learnt anything, and a crowd arriving at once
+    /// would evict each other in turn; the newest arrival is refused
+    /// instead. The exemption lapses with the grace period.
+    Newcomer,
 }
 
 /// What the eviction rules know about one inbound peer.
@@ -183,6 +189,7 @@ impl Protection {
             Protection::Exempt(Exemption::Persistent) => "exempt_persistent",
             Protection::Exempt(Exemption::Pinned) => "exempt_pinned",
             Protection::Exempt(Exemption::NoBan) => "exempt_noban",
+            Protection::Exempt(Exemption::Newcomer) => "exempt_newcomer",
             Protection::Netgroup => "netgroup",
             Protection::LowPing => "low_ping",
             Protection::RecentTx => "recent_tx",

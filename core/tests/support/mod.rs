@@ -4,6 +4,7 @@
 
 pub mod conn;
 pub mod json;
+pub mod node;
 pub mod replay;
 pub mod session;
 pub mod strategies;

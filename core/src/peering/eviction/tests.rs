@@ -48,6 +48,7 @@ fn exempt_peers_are_never_evicted() {
         Exemption::Persistent,
         Exemption::Pinned,
         Exemption::NoBan,
+        Exemption::Newcomer,
     ] {
         let mut peers = crowd_with_target(10);
         for peer in &mut peers {
