@@ -1,0 +1,5 @@
+//! The `veil` command.
+
+fn main() {
+    println!("veil");
+}
