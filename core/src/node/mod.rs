@@ -115,6 +115,7 @@
 //! ```
 
 mod accept;
+mod addr_parse;
 mod config;
 mod dial;
 mod drive;
@@ -136,6 +137,7 @@ use alloc::vec::Vec;
 use rand_chacha::rand_core::{CryptoRng, RngCore, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 
+pub use addr_parse::AddrParseError;
 pub use config::{NodeConfig, NodeConfigError, ProxyMode};
 pub use error::{ConnectError, NodeSendError, Refusal};
 pub use event::{DialFailure, Disconnection, NodeEvent, Offence};

@@ -94,7 +94,7 @@
 mod auth;
 mod client;
 mod error;
-mod onion;
+pub(crate) mod onion;
 mod reply;
 mod target;
 mod wire;

@@ -43,6 +43,55 @@ pub(super) fn i2p_name(hash: &[u8; 32]) -> [u8; I2P_NAME_LEN] {
     name
 }
 
+/// The service key of a Tor v3 onion name (`<56 base32>.onion`, any case),
+/// or `None` if it is not one or its checksum or version is wrong.
+pub(crate) fn parse_onion_name(name: &str) -> Option<[u8; 32]> {
+    let lower = name.to_ascii_lowercase();
+    let label = lower.strip_suffix(".onion")?;
+    let raw: [u8; 35] = base32_decode(label)?;
+    let key: [u8; 32] = raw[..32].try_into().ok()?;
+    // Re-encoding checks the checksum and the version byte.
+    (onion_name(&key)[..] == *lower.as_bytes()).then_some(key)
+}
+
+/// The destination hash of an I2P name (`<52 base32>.b32.i2p`, any case).
+pub(crate) fn parse_i2p_name(name: &str) -> Option<[u8; 32]> {
+    let lower = name.to_ascii_lowercase();
+    let label = lower.strip_suffix(".b32.i2p")?;
+    let hash: [u8; 32] = base32_decode(label)?;
+    (i2p_name(&hash)[..] == *lower.as_bytes()).then_some(hash)
+}
+
+/// Decodes unpadded lower-case base32 of exactly `ceil(8 * N / 5)`
+/// characters into `N` bytes; `None` on another length or character.
+fn base32_decode<const N: usize>(text: &str) -> Option<[u8; N]> {
+    if text.len() != (8 * N).div_ceil(5) {
+        return None;
+    }
+    let mut out = [0u8; N];
+    let mut acc: u32 = 0;
+    let mut bits = 0u32;
+    let mut written = 0;
+    for c in text.bytes() {
+        let value = match c {
+            b'a'..=b'z' => c - b'a',
+            b'2'..=b'7' => c - b'2' + 26,
+            _ => return None,
+        };
+        acc = (acc << 5) | u32::from(value);
+        bits += 5;
+        if bits >= 8 {
+            bits -= 8;
+            if written < N {
+                out[written] = (acc >> bits) as u8;
+                written += 1;
+            }
+        }
+        acc &= (1 << bits) - 1;
+    }
+    Some(out)
+}
+
 /// RFC 4648 base32, lower case, without padding; `out` holds exactly
 /// `ceil(8 * input.len() / 5)` characters.
 fn base32(input: &[u8], out: &mut [u8]) {
@@ -178,6 +227,7 @@ fn keccak_f(state: &mut [u64; 25]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::borrow::ToOwned;
 
     fn hex(bytes: &[u8]) -> alloc::string::String {
         bytes.iter().map(|b| alloc::format!("{b:02x}")).collect()
@@ -238,6 +288,25 @@ mod tests {
         let mut out = [0u8; 2];
         base32(&[0xff], &mut out);
         assert_eq!(&out, b"74");
+    }
+
+    #[test]
+    fn names_decode_back_to_their_keys() {
+        let tor = hex_key("d1b38b83a83b3ed918c5bb69dd444ad56bc8d5835a914de73447474e5f02591b");
+        let name = "2gzyxa5ihm7nsggfxnu52rck2vv4rvmdlkiu3zzui5du4xyclen53wid.onion";
+        assert_eq!(parse_onion_name(name), Some(tor));
+        assert_eq!(parse_onion_name(&name.to_uppercase()), Some(tor));
+        // One character off breaks the checksum; wrong lengths and
+        // alphabets are refused.
+        let typo = name.replacen('2', "3", 1);
+        assert_eq!(parse_onion_name(&typo), None);
+        assert_eq!(parse_onion_name("abc.onion"), None);
+        assert_eq!(parse_onion_name(&name.replace(".onion", ".com")), None);
+        assert_eq!(parse_onion_name(&name.replacen('g', "1", 1)), None);
+        let hash = [0x5a; 32];
+        let i2p = core::str::from_utf8(&i2p_name(&hash)).unwrap().to_owned();
+        assert_eq!(parse_i2p_name(&i2p), Some(hash));
+        assert_eq!(parse_i2p_name(&i2p[1..]), None);
     }
 
     fn hex_key(text: &str) -> [u8; 32] {
