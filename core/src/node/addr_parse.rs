@@ -112,7 +112,6 @@ impl FromStr for PeerAddr {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloc::borrow::ToOwned;
     use alloc::string::ToString;
 
     #[test]
