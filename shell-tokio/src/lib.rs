@@ -12,3 +12,6 @@
 //! ```
 
 pub mod carrier;
+pub mod clock;
+pub mod driver;
+pub mod target;

@@ -121,3 +121,64 @@ impl FromStr for Carrier {
             .ok_or_else(|| UnknownCarrier(s.to_owned()))
     }
 }
+
+/// Prepared client side of the carriers.
+///
+/// ```
+/// let _ = veil_tokio::carrier::ClientCarrier::default();
+/// ```
+#[derive(Debug, Default)]
+pub struct ClientCarrier {}
+
+/// Prepared server side of the carriers.
+///
+/// ```
+/// let _ = veil_tokio::carrier::ServerCarrier::default();
+/// ```
+#[derive(Debug, Default)]
+pub struct ServerCarrier {}
+
+/// Runs the client side of `carrier` on `tcp`.
+///
+/// ```no_run
+/// # async fn demo(tcp: tokio::net::TcpStream) -> std::io::Result<()> {
+/// use veil_tokio::carrier::{connect, Carrier, ClientCarrier};
+/// let stream = connect(Carrier::Tcp, tcp, "192.0.2.7", &ClientCarrier::default()).await?;
+/// # Ok(()) }
+/// ```
+pub async fn connect(
+    carrier: Carrier,
+    tcp: tokio::net::TcpStream,
+    _host: &str,
+    _client: &ClientCarrier,
+) -> std::io::Result<BoxedStream> {
+    match carrier {
+        Carrier::Tcp => Ok(Box::pin(tcp)),
+        other => Err(std::io::Error::new(
+            std::io::ErrorKind::Unsupported,
+            format!("carrier {other} is not built in yet"),
+        )),
+    }
+}
+
+/// Runs the server side of `carrier` on `tcp`.
+///
+/// ```no_run
+/// # async fn demo(tcp: tokio::net::TcpStream) -> std::io::Result<()> {
+/// use veil_tokio::carrier::{accept, Carrier, ServerCarrier};
+/// let stream = accept(Carrier::Tcp, tcp, &ServerCarrier::default()).await?;
+/// # Ok(()) }
+/// ```
+pub async fn accept(
+    carrier: Carrier,
+    tcp: tokio::net::TcpStream,
+    _server: &ServerCarrier,
+) -> std::io::Result<BoxedStream> {
+    match carrier {
+        Carrier::Tcp => Ok(Box::pin(tcp)),
+        other => Err(std::io::Error::new(
+            std::io::ErrorKind::Unsupported,
+            format!("carrier {other} is not built in yet"),
+        )),
+    }
+}

@@ -1,0 +1,74 @@
+//! Opening outbound sockets: TCP to the peer or to the SOCKS5 proxy, then
+//! the carrier's own handshake (TLS, WebSocket upgrade).
+
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+use veil_core::message::NetAddress;
+use veil_core::node::{ConnId, DialError, PeerAddr};
+
+use super::Input;
+use crate::carrier::{self, BoxedStream, Carrier, ClientCarrier};
+
+/// Where the socket goes and what runs on it.
+pub(super) struct DialPlan {
+    pub conn: ConnId,
+    pub socket: SocketAddr,
+    pub carrier: Carrier,
+    /// The name the carrier presents (TLS SNI, WebSocket Host).
+    pub host: String,
+    pub timeout: Duration,
+}
+
+/// Dials and reports the stream (or why not) as [`Input::Dialed`].
+pub(super) async fn dial(plan: DialPlan, client: Arc<ClientCarrier>, inputs: mpsc::Sender<Input>) {
+    let conn = plan.conn;
+    let opened = tokio::time::timeout(plan.timeout, open(&plan, &client)).await;
+    let result = match opened {
+        Ok(Ok(stream)) => Ok(stream),
+        Ok(Err(error)) => Err(dial_error(&error)),
+        Err(_) => Err(DialError::TimedOut),
+    };
+    let _ = inputs.send(Input::Dialed { conn, result }).await;
+}
+
+async fn open(plan: &DialPlan, client: &ClientCarrier) -> io::Result<BoxedStream> {
+    let tcp = TcpStream::connect(plan.socket).await?;
+    tcp.set_nodelay(true)?;
+    carrier::connect(plan.carrier, tcp, &plan.host, client).await
+}
+
+/// The node's name for a socket error.
+fn dial_error(error: &io::Error) -> DialError {
+    match error.kind() {
+        io::ErrorKind::ConnectionRefused => DialError::Refused,
+        io::ErrorKind::TimedOut => DialError::TimedOut,
+        _ => DialError::Unreachable,
+    }
+}
+
+/// The socket address of an IP peer (overlay addresses have none: they go
+/// through the proxy).
+pub(super) fn socket_of(addr: &PeerAddr) -> Option<SocketAddr> {
+    match addr.address {
+        NetAddress::Ipv4(ip) => Some(SocketAddr::new(IpAddr::V4(ip), addr.port)),
+        NetAddress::Ipv6(ip) => Some(SocketAddr::new(IpAddr::V6(ip), addr.port)),
+        _ => None,
+    }
+}
+
+/// The peer address of a socket address.
+pub(super) fn peer_of(socket: SocketAddr) -> PeerAddr {
+    let address = match socket.ip() {
+        IpAddr::V4(ip) => NetAddress::Ipv4(ip),
+        IpAddr::V6(ip) => match ip.to_ipv4_mapped() {
+            Some(v4) => NetAddress::Ipv4(v4),
+            None => NetAddress::Ipv6(ip),
+        },
+    };
+    PeerAddr::new(address, socket.port())
+}

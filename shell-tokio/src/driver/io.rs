@@ -1,0 +1,72 @@
+//! One connection's socket tasks: a reader that hands the node what
+//! arrives, and a writer that writes what the node queued. Neither looks
+//! at the bytes.
+
+use bytes::{Bytes, BytesMut};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, ReadHalf, WriteHalf};
+use tokio::sync::mpsc;
+use veil_core::node::ConnId;
+
+use super::Input;
+use crate::carrier::BoxedStream;
+
+/// How much a single read may take.
+const READ_CHUNK: usize = 64 * 1024;
+
+/// Reads until end of stream or error, each read one [`Input::Data`].
+/// A full input channel stops the reading: TCP's own flow control then
+/// slows the peer down.
+pub(super) async fn read_loop(
+    conn: ConnId,
+    mut reader: ReadHalf<BoxedStream>,
+    inputs: mpsc::Sender<Input>,
+) {
+    let mut buf = BytesMut::with_capacity(READ_CHUNK);
+    loop {
+        buf.reserve(READ_CHUNK);
+        let input = match reader.read_buf(&mut buf).await {
+            Ok(0) => Input::Eof { conn },
+            Ok(_) => Input::Data {
+                conn,
+                bytes: buf.split().freeze(),
+            },
+            Err(_) => Input::Broken { conn },
+        };
+        let last = !matches!(input, Input::Data { .. });
+        if inputs.send(input).await.is_err() || last {
+            return;
+        }
+    }
+}
+
+/// Writes every buffer in order, reporting each as [`Input::Written`]
+/// (the driver's window). When the driver drops its sender (the node
+/// closed the connection), writes what is left, then shuts the stream
+/// down so the peer sees a clean end.
+pub(super) async fn write_loop(
+    conn: ConnId,
+    mut writer: WriteHalf<BoxedStream>,
+    mut queue: mpsc::UnboundedReceiver<Bytes>,
+    inputs: mpsc::Sender<Input>,
+) {
+    while let Some(bytes) = queue.recv().await {
+        let mut result = writer.write_all(&bytes).await;
+        // TLS and WebSocket buffer: push the bytes out once the queue is
+        // empty rather than after every buffer.
+        if result.is_ok() && queue.is_empty() {
+            result = writer.flush().await;
+        }
+        let input = match result {
+            Ok(()) => Input::Written {
+                conn,
+                n: bytes.len(),
+            },
+            Err(_) => Input::Broken { conn },
+        };
+        let broken = matches!(input, Input::Broken { .. });
+        if inputs.send(input).await.is_err() || broken {
+            return;
+        }
+    }
+    let _ = writer.shutdown().await;
+}

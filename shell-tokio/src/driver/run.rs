@@ -1,0 +1,382 @@
+//! The driver task's loop.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use tokio::sync::mpsc;
+use tokio::task::{AbortHandle, JoinHandle};
+use veil_core::node::{Action, ConnId, DialError, Node, NodeEvent, PeerAddr, Via};
+use veil_core::Instant;
+
+use super::dial::{dial, peer_of, socket_of, DialPlan};
+use super::handle::{Command, Ctx, NodeHandle};
+use super::io::{read_loop, write_loop};
+use super::listen::accept_loop;
+use super::{DriverConfig, Input, Running};
+use crate::carrier::{BoxedStream, Carrier};
+use crate::clock::{to_std_duration, Clock};
+
+/// Inputs handled before the node's output is drained again.
+const BATCH: usize = 64;
+/// Bytes handed to a writer at once.
+const WRITE_CHUNK: usize = 256 * 1024;
+/// Capacity of the shared input channel (readers wait when it is full).
+const INPUT_QUEUE: usize = 1024;
+/// How often the node hears the wall clock.
+const WALL_CLOCK_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// One connection's socket tasks.
+struct Socket {
+    writer: mpsc::UnboundedSender<Bytes>,
+    writer_task: JoinHandle<()>,
+    reader: AbortHandle,
+    carrier: Carrier,
+    in_flight: usize,
+}
+
+struct Driver {
+    node: Node,
+    clock: Clock,
+    config: DriverConfig,
+    sockets: HashMap<ConnId, Socket>,
+    carriers: HashMap<ConnId, Carrier>,
+    dial_carriers: HashMap<PeerAddr, Carrier>,
+    inputs_tx: mpsc::Sender<Input>,
+    events: mpsc::UnboundedSender<NodeEvent>,
+    listeners: Vec<AbortHandle>,
+    /// Set by a shutdown: when the grace ends, whatever is left is cut.
+    stop_by: Option<std::time::Instant>,
+    /// Writers of closed connections still flushing.
+    closing: Vec<JoinHandle<()>>,
+}
+
+pub(super) fn start(node: Node, clock: Clock, mut config: DriverConfig) -> Running {
+    let (inputs_tx, inputs_rx) = mpsc::channel(INPUT_QUEUE);
+    let (commands_tx, commands_rx) = mpsc::unbounded_channel();
+    let (events_tx, events_rx) = mpsc::unbounded_channel();
+    let local_addrs: Vec<_> = config
+        .listeners
+        .iter()
+        .filter_map(|l| l.tcp.local_addr().ok().map(|a| (a, l.carrier)))
+        .collect();
+    let listeners = std::mem::take(&mut config.listeners)
+        .into_iter()
+        .map(|listener| {
+            let task = accept_loop(
+                listener,
+                config.server_carrier.clone(),
+                config.carrier_handshake_timeout,
+                inputs_tx.clone(),
+            );
+            tokio::spawn(task).abort_handle()
+        })
+        .collect();
+    let handle = NodeHandle {
+        commands: commands_tx,
+        peer_id: node.peer_id(),
+        local_addrs: Arc::new(local_addrs.clone()),
+    };
+    let driver = Driver {
+        node,
+        clock,
+        config,
+        sockets: HashMap::new(),
+        carriers: HashMap::new(),
+        dial_carriers: HashMap::new(),
+        inputs_tx,
+        events: events_tx,
+        listeners,
+        stop_by: None,
+        closing: Vec::new(),
+    };
+    let task = tokio::spawn(driver.run(inputs_rx, commands_rx));
+    Running {
+        handle,
+        events: events_rx,
+        task,
+        local_addrs,
+    }
+}
+
+impl Driver {
+    async fn run(
+        mut self,
+        mut inputs: mpsc::Receiver<Input>,
+        mut commands: mpsc::UnboundedReceiver<Command>,
+    ) {
+        let mut commands_open = true;
+        let mut save_at = std::time::Instant::now() + self.config.save_interval;
+        let mut wall_at = std::time::Instant::now() + WALL_CLOCK_EVERY;
+        self.drain();
+        loop {
+            let node_deadline = self
+                .node
+                .poll_timeout()
+                .map(|(at, _)| self.clock.to_std(at));
+            let mut wake = save_at.min(wall_at);
+            if let Some(at) = node_deadline {
+                wake = wake.min(at);
+            }
+            if let Some(at) = self.stop_by {
+                wake = wake.min(at);
+            }
+            tokio::select! {
+                biased;
+                command = commands.recv(), if commands_open => match command {
+                    Some(command) => self.on_command(command),
+                    None => commands_open = false,
+                },
+                Some(input) = inputs.recv() => {
+                    self.on_input(input);
+                    for _ in 1..BATCH {
+                        match inputs.try_recv() {
+                            Ok(input) => self.on_input(input),
+                            Err(_) => break,
+                        }
+                    }
+                }
+                () = tokio::time::sleep_until(wake.into()) => {}
+            }
+            let now_std = std::time::Instant::now();
+            if node_deadline.is_some_and(|at| at <= now_std) {
+                let now = self.clock.now();
+                self.node.handle_timeout(now);
+            }
+            if wall_at <= now_std {
+                let now = self.clock.now();
+                self.node.set_wall_clock(now, self.clock.wall());
+                wall_at = now_std + WALL_CLOCK_EVERY;
+            }
+            if save_at <= now_std {
+                self.save();
+                save_at = now_std + self.config.save_interval;
+            }
+            self.drain();
+            if let Some(stop_by) = self.stop_by {
+                if self.node.is_idle() || stop_by <= now_std {
+                    break;
+                }
+            }
+        }
+        self.finish().await;
+    }
+
+    fn now(&self) -> Instant {
+        self.clock.now()
+    }
+
+    fn on_command(&mut self, command: Command) {
+        match command {
+            Command::Call(call) => {
+                let now = self.now();
+                let mut ctx = Ctx {
+                    node: &mut self.node,
+                    now,
+                    carriers: &self.carriers,
+                    dial_carriers: &mut self.dial_carriers,
+                };
+                call(&mut ctx);
+            }
+            Command::Shutdown => {
+                if self.stop_by.is_none() {
+                    let now = self.now();
+                    self.node.shutdown(now);
+                    for listener in self.listeners.drain(..) {
+                        listener.abort();
+                    }
+                    self.stop_by = Some(std::time::Instant::now() + self.config.shutdown_grace);
+                }
+            }
+        }
+    }
+
+    fn on_input(&mut self, input: Input) {
+        let now = self.now();
+        match input {
+            Input::Accepted {
+                stream,
+                remote,
+                carrier,
+                reached,
+            } => match self.node.accept(now, peer_of(remote), reached) {
+                Ok(conn) => self.attach(conn, stream, carrier),
+                Err(refusal) => {
+                    tracing::debug!(%remote, %carrier, %refusal, "inbound refused");
+                }
+            },
+            Input::Dialed { conn, result } => match result {
+                // The node may have given up on this dial meanwhile.
+                Ok(stream) if self.node.peer(conn).is_some() => {
+                    let carrier = self.pending_carrier(conn);
+                    self.attach(conn, stream, carrier);
+                    self.node.dial_opened(now, conn);
+                }
+                Ok(_) => {}
+                Err(error) => self.node.dial_failed(now, conn, error),
+            },
+            Input::Data { conn, bytes } => {
+                if self.sockets.contains_key(&conn) {
+                    self.node.handle_input(now, conn, &bytes);
+                }
+            }
+            Input::Eof { conn } => {
+                if self.sockets.contains_key(&conn) {
+                    self.node.handle_eof(now, conn);
+                }
+            }
+            Input::Broken { conn } => {
+                if let Some(socket) = self.sockets.remove(&conn) {
+                    socket.reader.abort();
+                    self.carriers.remove(&conn);
+                    self.node.handle_closed(now, conn);
+                }
+            }
+            Input::Written { conn, n } => {
+                if let Some(socket) = self.sockets.get_mut(&conn) {
+                    socket.in_flight = socket.in_flight.saturating_sub(n);
+                }
+            }
+        }
+    }
+
+    /// The carrier a dial of `conn` was started with.
+    fn pending_carrier(&self, conn: ConnId) -> Carrier {
+        self.node
+            .peer(conn)
+            .filter(|p| p.via == Via::Direct)
+            .and_then(|p| self.dial_carriers.get(&p.addr).copied())
+            .unwrap_or_default()
+    }
+
+    /// Starts the socket tasks of a connection the node knows.
+    fn attach(&mut self, conn: ConnId, stream: BoxedStream, carrier: Carrier) {
+        let (reader, writer) = tokio::io::split(stream);
+        let reader = tokio::spawn(read_loop(conn, reader, self.inputs_tx.clone())).abort_handle();
+        let (queue_tx, queue_rx) = mpsc::unbounded_channel();
+        let writer_task = tokio::spawn(write_loop(conn, writer, queue_rx, self.inputs_tx.clone()));
+        self.sockets.insert(
+            conn,
+            Socket {
+                writer: queue_tx,
+                writer_task,
+                reader,
+                carrier,
+                in_flight: 0,
+            },
+        );
+        self.carriers.insert(conn, carrier);
+    }
+
+    /// Carries out the node's output until it has nothing more.
+    fn drain(&mut self) {
+        loop {
+            let mut busy = false;
+            while let Some(action) = self.node.poll_action() {
+                busy = true;
+                self.act(action);
+            }
+            while let Some(event) = self.node.poll_event() {
+                busy = true;
+                let _ = self.events.send(event);
+            }
+            busy |= self.flush();
+            if !busy {
+                return;
+            }
+        }
+    }
+
+    /// Hands queued bytes to the writers, within each one's window.
+    fn flush(&mut self) -> bool {
+        let mut moved = false;
+        let window = self.config.write_window;
+        for (&conn, socket) in &mut self.sockets {
+            while socket.in_flight < window {
+                let queued = self.node.transmit_slice(conn);
+                if queued.is_empty() {
+                    break;
+                }
+                let n = queued.len().min(window - socket.in_flight).min(WRITE_CHUNK);
+                let bytes = Bytes::copy_from_slice(&queued[..n]);
+                if socket.writer.send(bytes).is_err() {
+                    // The writer failed; its Broken input is on the way.
+                    break;
+                }
+                socket.in_flight += n;
+                self.node.advance_transmit(conn, n);
+                moved = true;
+            }
+        }
+        moved
+    }
+
+    fn act(&mut self, action: Action) {
+        match action {
+            Action::Dial { conn, addr, via } => self.start_dial(conn, addr, via),
+            Action::Close { conn } => {
+                if let Some(socket) = self.sockets.remove(&conn) {
+                    // Dropping the queue lets the writer finish what it
+                    // has, then shut the stream down.
+                    drop(socket.writer);
+                    socket.reader.abort();
+                    tracing::trace!(%conn, carrier = %socket.carrier, "closed");
+                    self.closing.push(socket.writer_task);
+                    self.closing.retain(|task| !task.is_finished());
+                }
+                self.carriers.remove(&conn);
+            }
+        }
+    }
+
+    fn start_dial(&mut self, conn: ConnId, addr: PeerAddr, via: Via) {
+        let now = self.now();
+        let (socket, carrier) = match via {
+            Via::Socks5 => match self.config.socks5_proxy {
+                // The node speaks SOCKS5 itself: raw TCP to the proxy.
+                Some(proxy) => (proxy, Carrier::Tcp),
+                None => return self.node.dial_failed(now, conn, DialError::NoProxy),
+            },
+            Via::Direct => match socket_of(&addr) {
+                Some(socket) => (
+                    socket,
+                    self.dial_carriers.get(&addr).copied().unwrap_or_default(),
+                ),
+                None => return self.node.dial_failed(now, conn, DialError::Unreachable),
+            },
+        };
+        let plan = DialPlan {
+            conn,
+            socket,
+            carrier,
+            host: socket.ip().to_string(),
+            timeout: self.config.connect_timeout,
+        };
+        let client = self.config.client_carrier.clone();
+        tokio::spawn(dial(plan, client, self.inputs_tx.clone()));
+    }
+
+    fn save(&mut self) {
+        if let Some(save) = &mut self.config.on_save {
+            save(&self.node);
+        }
+    }
+
+    /// After the loop: the last state saved, every socket closed after its
+    /// queued bytes, the listeners gone.
+    async fn finish(mut self) {
+        self.save();
+        for listener in self.listeners.drain(..) {
+            listener.abort();
+        }
+        for (_, socket) in self.sockets.drain() {
+            drop(socket.writer);
+            socket.reader.abort();
+            self.closing.push(socket.writer_task);
+        }
+        let grace = to_std_duration(veil_core::Duration::from_secs(2));
+        for task in self.closing.drain(..) {
+            let _ = tokio::time::timeout(grace, task).await;
+        }
+    }
+}
