@@ -13,5 +13,6 @@
 
 pub mod carrier;
 pub mod clock;
+pub mod config;
 pub mod driver;
 pub mod target;

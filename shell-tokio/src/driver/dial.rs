@@ -53,7 +53,14 @@ fn dial_error(error: &io::Error) -> DialError {
 
 /// The socket address of an IP peer (overlay addresses have none: they go
 /// through the proxy).
-pub(super) fn socket_of(addr: &PeerAddr) -> Option<SocketAddr> {
+///
+/// ```
+/// use veil_tokio::driver::socket_addr_of;
+/// let addr = "127.0.0.1:9333".parse().unwrap();
+/// assert_eq!(socket_addr_of(&addr).unwrap().port(), 9333);
+/// ```
+#[must_use]
+pub fn socket_of(addr: &PeerAddr) -> Option<SocketAddr> {
     match addr.address {
         NetAddress::Ipv4(ip) => Some(SocketAddr::new(IpAddr::V4(ip), addr.port)),
         NetAddress::Ipv6(ip) => Some(SocketAddr::new(IpAddr::V6(ip), addr.port)),
