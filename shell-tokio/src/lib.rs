@@ -12,7 +12,9 @@
 //! ```
 
 pub mod carrier;
+pub mod cli;
 pub mod clock;
+pub mod commands;
 pub mod config;
 pub mod driver;
 pub mod target;
