@@ -16,5 +16,6 @@ pub mod cli;
 pub mod clock;
 pub mod commands;
 pub mod config;
+pub mod datadir;
 pub mod driver;
 pub mod target;
