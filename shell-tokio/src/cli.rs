@@ -30,8 +30,8 @@ pub struct Cli {
 /// ```
 /// use clap::Parser;
 /// use veil_tokio::cli::{Cli, Command};
-/// let cli = Cli::parse_from(["veil", "replay", "testvectors"]);
-/// assert!(matches!(cli.command, Command::Replay { .. }));
+/// let cli = Cli::parse_from(["veil", "keygen"]);
+/// assert!(matches!(cli.command, Command::Keygen { .. }));
 /// ```
 #[derive(Debug, Subcommand)]
 // Parsed once per run: the size difference costs nothing.
@@ -46,11 +46,6 @@ pub enum Command {
         /// The data directory to create `identity.key` in.
         #[arg(long)]
         data_dir: Option<PathBuf>,
-    },
-    /// Replays the test vectors of a directory and reports each one.
-    Replay {
-        /// A directory of vector files (searched recursively for `*.json`).
-        dir: PathBuf,
     },
     /// Prints a running node's peers as a table (from its status
     /// endpoint).

@@ -18,4 +18,5 @@ pub mod commands;
 pub mod config;
 pub mod datadir;
 pub mod driver;
+pub mod status;
 pub mod target;

@@ -1,5 +1,7 @@
 //! The `veil` command: see `veil --help`.
 
+use std::io::IsTerminal;
+
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 use veil_tokio::cli::{Cli, Command};
@@ -15,6 +17,7 @@ fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_new(&filter).unwrap_or_else(|_| EnvFilter::new("info")))
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
@@ -26,9 +29,9 @@ fn main() -> std::process::ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Demo(args) => commands::demo::run(args).await,
-            other => Err(commands::CommandError::new(format!(
-                "{other:?}: not available in this build"
-            ))),
+            Command::Node(args) => commands::node::run(args).await,
+            Command::Keygen { data_dir } => commands::keygen::run(data_dir.as_deref()).map(drop),
+            Command::Peers { status } => commands::peers::run(status).await,
         }
     });
     match result {

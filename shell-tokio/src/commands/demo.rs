@@ -21,13 +21,14 @@ use veil_core::message::Message;
 use veil_core::node::{ConnectionKind, Node, NodeConfig, ProxyMode, Reached, TxSource};
 
 use super::demo_proxy::start_socks5_proxy;
-use super::demo_view::{describe_outcome, human_bytes, short_hash, short_id, View, NAMES};
+use super::demo_view::{describe_outcome, short_hash, short_id, View, NAMES};
 use super::demo_watch::relay;
 use super::CommandError;
 use crate::carrier::Carrier;
 use crate::cli::DemoArgs;
 use crate::clock::Clock;
 use crate::driver::{spawn, DriverConfig, Listener, NodeHandle, Running};
+use crate::status::human_bytes;
 use crate::target::Target;
 
 /// Who dials whom, and how: (from, to, carrier of `to`'s listener).

@@ -64,15 +64,6 @@ pub(crate) fn short_hash(hash: &[u8; 32]) -> String {
     hash.iter().take(4).map(|b| format!("{b:02x}")).collect()
 }
 
-/// Bytes in a human unit.
-pub(crate) fn human_bytes(n: u64) -> String {
-    match n {
-        0..=9_999 => format!("{n} B"),
-        10_000..=9_999_999 => format!("{:.1} kB", n as f64 / 1e3),
-        _ => format!("{:.1} MB", n as f64 / 1e6),
-    }
-}
-
 /// A relay outcome in words, naming the stem peer.
 pub(crate) fn describe_outcome(outcome: &RelayOutcome, stem_peer: Option<&str>) -> String {
     match outcome {

@@ -4,6 +4,9 @@ pub mod demo;
 mod demo_proxy;
 mod demo_view;
 mod demo_watch;
+pub mod keygen;
+pub mod node;
+pub mod peers;
 
 use std::fmt;
 

@@ -35,7 +35,9 @@ pub fn settings_from(args: &NodeArgs) -> Result<Settings, CommandError> {
             .merge_toml_str(&text)
             .map_err(|e| in_file(path, &e))?;
     }
-    let list = |items: &[String]| toml::Value::Array(items.iter().cloned().map(toml::Value::String).collect());
+    let list = |items: &[String]| {
+        toml::Value::Array(items.iter().cloned().map(toml::Value::String).collect())
+    };
     let mut flags: Vec<(&str, toml::Value)> = Vec::new();
     if let Some(dir) = &args.data_dir {
         flags.push(("data_dir", toml::Value::String(dir.display().to_string())));
@@ -70,7 +72,10 @@ pub fn settings_from(args: &NodeArgs) -> Result<Settings, CommandError> {
 }
 
 fn in_file(path: &Path, error: &ConfigError) -> CommandError {
-    CommandError::new(format!("invalid configuration in {}: {error}", path.display()))
+    CommandError::new(format!(
+        "invalid configuration in {}: {error}",
+        path.display()
+    ))
 }
 
 fn flag_error(error: &ConfigError) -> CommandError {
@@ -86,7 +91,10 @@ fn flag_error(error: &ConfigError) -> CommandError {
 /// ```
 #[must_use]
 pub fn default_data_dir() -> PathBuf {
-    std::env::var_os("HOME").map_or_else(|| PathBuf::from("veil-data"), |home| PathBuf::from(home).join(".veil"))
+    std::env::var_os("HOME").map_or_else(
+        || PathBuf::from("veil-data"),
+        |home| PathBuf::from(home).join(".veil"),
+    )
 }
 
 /// Runs the node until SIGINT or SIGTERM.
@@ -99,9 +107,8 @@ pub async fn run(args: NodeArgs) -> Result<(), CommandError> {
         .load_or_create_identity(&mut OsRng)
         .map_err(|e| CommandError::new(e.to_string()))?;
     let peer_id = identity.peer_id();
-    if created {
-        tracing::info!(%peer_id, dir = %dir_path.display(), "created a new identity");
-    }
+    let origin = if created { "created" } else { "loaded" };
+    tracing::info!(%peer_id, dir = %dir_path.display(), "identity {origin}");
     let clock = Clock::start();
     let addrbook_config = config.addrbook.clone();
     let ban_policy = config.bans;
@@ -130,10 +137,13 @@ pub async fn run(args: NodeArgs) -> Result<(), CommandError> {
         server_name: settings.tls_server_name.clone(),
         alpn: settings.tls_alpn.clone(),
         cert_and_key: settings.tls_cert.clone(),
+        sni: settings.tls_sni.clone(),
         websocket_path: settings.websocket_path.clone(),
     };
-    let client = ClientCarrier::new(&carrier_settings).map_err(|e| CommandError::new(e.to_string()))?;
-    let server = ServerCarrier::new(&carrier_settings).map_err(|e| CommandError::new(e.to_string()))?;
+    let client =
+        ClientCarrier::new(&carrier_settings).map_err(|e| CommandError::new(e.to_string()))?;
+    let server =
+        ServerCarrier::new(&carrier_settings).map_err(|e| CommandError::new(e.to_string()))?;
     let mut driver = DriverConfig {
         socks5_proxy: settings.proxy(),
         client_carrier: Arc::new(client),
@@ -168,7 +178,9 @@ pub async fn run(args: NodeArgs) -> Result<(), CommandError> {
     let handle = running.handle.clone();
     add_peers(&handle, &settings).await?;
     if let Some(listener) = status_listener {
-        let addr = listener.local_addr().map_err(|e| CommandError::new(e.to_string()))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| CommandError::new(e.to_string()))?;
         tracing::info!("status endpoint on http://{addr}/metrics and /peers");
         tokio::spawn(crate::status::serve(listener, handle.clone()));
     }
@@ -200,7 +212,9 @@ fn save_hook(dir: DataDir) -> SaveHook {
 
 async fn add_peers(handle: &NodeHandle, settings: &Settings) -> Result<(), CommandError> {
     for spec in settings.bootstrap.clone() {
-        let Some(peer_id) = spec.peer_id else { continue };
+        let Some(peer_id) = spec.peer_id else {
+            continue;
+        };
         handle
             .call(move |ctx| {
                 ctx.set_carrier(spec.target.addr.clone(), spec.target.carrier);
@@ -231,11 +245,18 @@ async fn add_peers(handle: &NodeHandle, settings: &Settings) -> Result<(), Comma
 async fn log_events(mut events: tokio::sync::mpsc::UnboundedReceiver<NodeEvent>) {
     while let Some(event) = events.recv().await {
         match event {
-            NodeEvent::Connected { conn, kind, addr, info } => {
+            NodeEvent::Connected {
+                conn,
+                kind,
+                addr,
+                info,
+            } => {
                 let peer = info.peer_id.map(|p| p.to_string()).unwrap_or_default();
                 tracing::info!(%conn, %kind, %addr, %peer, "connected");
             }
-            NodeEvent::Disconnected { conn, addr, reason, .. } => {
+            NodeEvent::Disconnected {
+                conn, addr, reason, ..
+            } => {
                 tracing::info!(%conn, %addr, reason = reason.name(), "disconnected");
             }
             NodeEvent::DialFailed { addr, failure, .. } => {

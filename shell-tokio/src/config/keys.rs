@@ -27,6 +27,7 @@ pub const KEYS: &[&str] = &[
     "status_public",
     "log",
     "tls_server_name",
+    "tls_sni",
     "tls_alpn",
     "websocket_path",
     "save_interval",
@@ -134,6 +135,7 @@ impl Settings {
             "status_public" => self.status_public = bool_of(key, value)?,
             "log" => self.log = str_of(key, value)?.to_owned(),
             "tls_server_name" => self.tls_server_name = str_of(key, value)?.to_owned(),
+            "tls_sni" => self.tls_sni = Some(str_of(key, value)?.to_owned()),
             "tls_alpn" => self.tls_alpn = strings_of(key, value)?,
             "websocket_path" => {
                 let path = str_of(key, value)?;

@@ -73,6 +73,9 @@ pub struct Settings {
     /// TLS server name of the self-signed certificate and default SNI
     /// (`tls_server_name`).
     pub tls_server_name: String,
+    /// The SNI sent when dialling TLS (`tls_sni`); by default the dialled
+    /// host (no SNI for an IP address).
+    pub tls_sni: Option<String>,
     /// ALPN protocols offered (`tls_alpn`; default what an HTTPS server
     /// offers).
     pub tls_alpn: Vec<String>,
@@ -150,6 +153,7 @@ impl Default for Settings {
             status_public: false,
             log: "info".to_owned(),
             tls_server_name: "localhost".to_owned(),
+            tls_sni: None,
             tls_alpn: vec!["h2".to_owned(), "http/1.1".to_owned()],
             tls_cert: None,
             websocket_path: "/".to_owned(),

@@ -36,6 +36,18 @@ use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 pub use atomic::write_atomic;
+
+/// The text of an `identity.key` file for `identity` (for `veil keygen`
+/// without a data directory).
+///
+/// ```
+/// let identity = veil_core::identity::Identity::from_secret_bytes([1; 32]);
+/// assert!(veil_tokio::datadir::identity_file_text(&identity).starts_with("veil-identity-v1\n"));
+/// ```
+#[must_use]
+pub fn identity_file_text(identity: &Identity) -> String {
+    String::from_utf8(identity_file::encode(identity)).unwrap_or_default()
+}
 use rand_core::{CryptoRng, RngCore};
 use veil_core::addrbook::{AddrBook, AddrBookConfig};
 use veil_core::identity::Identity;
