@@ -31,6 +31,7 @@ pub const KEYS: &[&str] = &[
     "tls_alpn",
     "websocket_path",
     "save_interval",
+    "advertise",
     // Seed 000: connection management.
     "max_outbound_connections",
     "max_inbound_connections",
@@ -150,6 +151,15 @@ impl Settings {
                     return Err(ConfigError::new(key, "must be positive"));
                 }
                 self.save_interval = std::time::Duration::from_secs(interval);
+            }
+            "advertise" => {
+                node.advertised = strings_of(key, value)?
+                    .iter()
+                    .map(|s| {
+                        s.parse::<veil_core::node::PeerAddr>()
+                            .map_err(|e| ConfigError::new(key, format!("{s:?}: {e}")))
+                    })
+                    .collect::<Result<_, _>>()?;
             }
             "max_outbound_connections" => node.max_outbound_connections = usize_of(key, value)?,
             "max_inbound_connections" => node.max_inbound_connections = usize_of(key, value)?,
