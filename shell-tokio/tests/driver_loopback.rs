@@ -5,65 +5,28 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use rand_core::OsRng;
+use support::inproc::start_node;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc::UnboundedReceiver;
-use veil_core::identity::Identity;
 use veil_core::message::Message;
-use veil_core::node::{
-    ConnectionKind, DialFailure, Disconnection, Node, NodeConfig, NodeEvent, Reached,
-};
+use veil_core::node::{ConnectionKind, DialFailure, Disconnection, NodeEvent};
 use veil_tokio::carrier::Carrier;
-use veil_tokio::clock::Clock;
-use veil_tokio::driver::{spawn, DriverConfig, Listener, Running};
+use veil_tokio::driver::Running;
 use veil_tokio::target::Target;
 
-/// A node that dials nobody by itself.
-fn quiet() -> NodeConfig {
-    NodeConfig {
-        max_outbound_connections: 0,
-        min_connections: 0,
-        ..NodeConfig::default()
-    }
-}
+mod support;
 
 async fn start(listen: bool) -> Running {
-    let clock = Clock::start();
-    let node = Node::new(
-        quiet(),
-        Identity::generate(&mut OsRng),
-        clock.now(),
-        clock.wall(),
-        &mut OsRng,
-    )
-    .unwrap();
-    let mut config = DriverConfig::default();
-    if listen {
-        let tcp = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        config.listeners.push(Listener {
-            tcp,
-            carrier: Carrier::Tcp,
-            reached: Reached::Direct,
-        });
-    }
-    spawn(node, clock, config)
+    let carriers: &[Carrier] = if listen { &[Carrier::Tcp] } else { &[] };
+    start_node(carriers, None).await
 }
 
 /// The next event matching `pick`, within 10 s.
 async fn wait_for<T>(
     events: &mut UnboundedReceiver<NodeEvent>,
-    mut pick: impl FnMut(NodeEvent) -> Option<T>,
+    pick: impl FnMut(NodeEvent) -> Option<T>,
 ) -> T {
-    let found = tokio::time::timeout(Duration::from_secs(10), async {
-        loop {
-            let event = events.recv().await.expect("the node is running");
-            if let Some(found) = pick(event) {
-                return found;
-            }
-        }
-    })
-    .await;
-    found.expect("the event came within 10 s")
+    support::inproc::wait_for(events, Duration::from_secs(10), pick).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

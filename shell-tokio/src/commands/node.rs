@@ -110,7 +110,7 @@ pub async fn run(args: NodeArgs) -> Result<(), CommandError> {
     let origin = if created { "created" } else { "loaded" };
     tracing::info!(%peer_id, dir = %dir_path.display(), "identity {origin}");
     let clock = Clock::start();
-    let addrbook_config = config.addrbook.clone();
+    let addrbook_config = config.addrbook;
     let ban_policy = config.bans;
     let mut node = Node::new(config, identity, clock.now(), clock.wall(), &mut OsRng)
         .map_err(|e| CommandError::new(format!("invalid configuration: {e}")))?;

@@ -1,6 +1,9 @@
 //! Running `veil` binaries as processes in tests.
 #![allow(dead_code)] // each test binary uses a different part
 
+pub mod inproc;
+pub mod tools;
+
 use std::fs;
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
