@@ -90,7 +90,7 @@ async fn metrics_peers_and_errors() {
     let curl = require("curl", "curl");
     let python = require("python3", "python3");
     let mut a = start_node(&[Carrier::Tcp], None).await;
-    let mut b = start_node(&[], None).await;
+    let b = start_node(&[], None).await;
     let target = format!("tcp://{}", a.local_addrs[0].0).parse().unwrap();
     b.handle
         .connect(target, Some(a.handle.peer_id()), ConnectionKind::Manual)
