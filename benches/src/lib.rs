@@ -48,6 +48,7 @@ pub mod memory;
 pub mod packet;
 pub mod report;
 pub mod shaping;
+pub mod shell;
 
 /// The criterion settings every veil bench uses: short enough that all the
 /// benches run in a few minutes on two cores, long enough for stable means.

@@ -10,8 +10,11 @@ use veil_core::node::ConnId;
 use super::Input;
 use crate::carrier::BoxedStream;
 
-/// How much a single read may take.
-const READ_CHUNK: usize = 64 * 1024;
+/// The smallest and largest read. Each read asks for as much as the last
+/// one got, doubled if it filled the buffer: an idle connection holds a
+/// small buffer, a busy one reads in large chunks (fewer wake-ups).
+const MIN_READ: usize = 4 * 1024;
+const MAX_READ: usize = 256 * 1024;
 
 /// Reads until end of stream or error, each read one [`Input::Data`].
 /// A full input channel stops the reading: TCP's own flow control then
@@ -21,15 +24,24 @@ pub(super) async fn read_loop(
     mut reader: ReadHalf<BoxedStream>,
     inputs: mpsc::Sender<Input>,
 ) {
-    let mut buf = BytesMut::with_capacity(READ_CHUNK);
+    let mut want = MIN_READ;
+    let mut buf = BytesMut::new();
     loop {
-        buf.reserve(READ_CHUNK);
+        buf.reserve(want);
+        let room = buf.capacity() - buf.len();
         let input = match reader.read_buf(&mut buf).await {
             Ok(0) => Input::Eof { conn },
-            Ok(_) => Input::Data {
-                conn,
-                bytes: buf.split().freeze(),
-            },
+            Ok(n) => {
+                want = if n >= room {
+                    (want * 2).min(MAX_READ)
+                } else {
+                    n.next_power_of_two().clamp(MIN_READ, MAX_READ)
+                };
+                Input::Data {
+                    conn,
+                    bytes: buf.split().freeze(),
+                }
+            }
             Err(_) => Input::Broken { conn },
         };
         let last = !matches!(input, Input::Data { .. });
