@@ -9,11 +9,12 @@ mod support;
 
 use bytes::Bytes;
 use serde_json::{json, Value};
-use support::replay::{frame_steps, run_frame_session, vectors_dir, wire_config};
+use support::replay::vectors_dir;
 use veil_core::message::{
     AddrEntry, BlockLocator, Disconnect, DisconnectReason, InvItem, InvKind, Message, NetAddress,
     Ping, Pong, Version, PROTOCOL_VERSION,
 };
+use veil_core::testing::vectors::{replay, run_frame_session, wire_config, Outcome, VectorKind};
 use veil_core::wire::{checksum, FrameEncoder, FrameHeader, WireErrorKind, HEADER_LEN};
 use veil_core::UnixTime;
 
@@ -342,7 +343,7 @@ fn generate() -> Value {
     let vectors: Vec<Value> = all_cases()
         .into_iter()
         .map(|case| {
-            let expect = run_frame_session(wire_config(&case.config), &case.steps);
+            let expect = run_frame_session(wire_config(&case.config).unwrap(), &case.steps);
             let last_error = expect
                 .last()
                 .filter(|o| o["output"] == "error")
@@ -391,30 +392,23 @@ fn frame_vectors_file_is_current() {
 #[test]
 fn replay_frame_vectors() {
     let text = std::fs::read_to_string(vectors_dir().join(FILE)).unwrap();
+    // The library's replayer, the one `veil replay` runs.
+    let report = replay(&text).expect("a valid vector file");
+    assert_eq!(report.kind, VectorKind::Frame);
+    for result in &report.results {
+        assert_eq!(result.outcome, Outcome::Passed, "{result}");
+    }
     let file: Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(file["format"], "veil-testvectors");
-    assert_eq!(file["version"], 1);
-    assert_eq!(file["kind"], "frame");
     let vectors = file["vectors"].as_array().unwrap();
+    assert_eq!(report.results.len(), vectors.len());
     let mut commands_seen = std::collections::BTreeSet::new();
     let mut errors_seen = std::collections::BTreeSet::new();
-    for vector in vectors {
-        let outputs = run_frame_session(wire_config(&vector["config"]), &frame_steps(vector));
-        assert_eq!(
-            &Value::Array(outputs.clone()),
-            &vector["expect"],
-            "vector {}",
-            vector["name"]
-        );
-        for output in &outputs {
-            match output["output"].as_str() {
-                Some("frame") => {
-                    commands_seen.insert(output["command"].as_str().unwrap().to_string())
-                }
-                Some("error") => errors_seen.insert(output["error"].as_str().unwrap().to_string()),
-                _ => false,
-            };
-        }
+    for output in vectors.iter().flat_map(|v| v["expect"].as_array().unwrap()) {
+        match output["output"].as_str() {
+            Some("frame") => commands_seen.insert(output["command"].as_str().unwrap().to_string()),
+            Some("error") => errors_seen.insert(output["error"].as_str().unwrap().to_string()),
+            _ => false,
+        };
     }
     for kind in veil_core::message::MessageKind::ALL {
         assert!(
@@ -430,4 +424,19 @@ fn replay_frame_vectors() {
             kind.as_str()
         );
     }
+}
+
+/// An altered expectation fails, naming the vector.
+#[test]
+fn a_tampered_frame_vector_fails_by_name() {
+    let text = std::fs::read_to_string(vectors_dir().join(FILE)).unwrap();
+    let mut file: Value = serde_json::from_str(&text).unwrap();
+    file["vectors"][2]["expect"][0]["at_ms"] = json!(999);
+    let report = replay(&file.to_string()).unwrap();
+    assert_eq!(report.failed(), 1);
+    assert_eq!(
+        report.results[2].name,
+        file["vectors"][2]["name"].as_str().unwrap()
+    );
+    assert!(!report.results[2].outcome.is_pass());
 }

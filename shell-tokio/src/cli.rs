@@ -47,6 +47,11 @@ pub enum Command {
         #[arg(long)]
         data_dir: Option<PathBuf>,
     },
+    /// Replays the test vectors under a directory and reports each one.
+    Replay {
+        /// A directory of vector files (searched recursively for `*.json`).
+        dir: PathBuf,
+    },
     /// Prints a running node's peers as a table (from its status
     /// endpoint).
     Peers {

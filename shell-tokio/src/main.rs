@@ -32,6 +32,7 @@ fn main() -> std::process::ExitCode {
             Command::Node(args) => commands::node::run(args).await,
             Command::Keygen { data_dir } => commands::keygen::run(data_dir.as_deref()).map(drop),
             Command::Peers { status } => commands::peers::run(status).await,
+            Command::Replay { dir } => commands::replay::run(&dir).map(drop),
         }
     });
     match result {

@@ -60,3 +60,25 @@ fn keygen_prints_a_key_or_creates_one_once() {
     assert!(!again.status.success(), "an identity is never replaced");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn replay_reports_every_vector_and_fails_on_a_tampered_one() {
+    let vectors = concat!(env!("CARGO_MANIFEST_DIR"), "/../testvectors");
+    let output = veil(&["replay", vectors]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(stdout.contains(" 0 failed, 0 files unreadable"), "{stdout}");
+    assert!(stdout.lines().filter(|l| l.starts_with("  ok    ")).count() > 50);
+
+    let dir = std::env::temp_dir().join(format!("veil-replay-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let frames = std::fs::read_to_string(format!("{vectors}/v1/frames.json")).unwrap();
+    let mut file: serde_json::Value = serde_json::from_str(&frames).unwrap();
+    file["vectors"][0]["expect"][0]["payload"] = "00".into();
+    std::fs::write(dir.join("frames.json"), file.to_string()).unwrap();
+    let output = veil(&["replay", dir.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(!output.status.success());
+    assert!(stdout.contains("FAIL  version: output 0"), "{stdout}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

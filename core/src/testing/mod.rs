@@ -4,5 +4,7 @@
 
 mod pair;
 pub mod sim;
+#[cfg(feature = "vectors")]
+pub mod vectors;
 
 pub use pair::{Direction, Livelock, Pair, PairEvent, Tamper, PAIR_WALL_CLOCK};

@@ -1,6 +1,6 @@
 //! Shared by the integration tests: proptest strategies for every message
 //! and the language-neutral JSON view of messages used by test vectors.
-#![allow(dead_code)] // each test binary uses a different part
+#![allow(dead_code, unused_imports)] // each test binary uses a different part
 
 pub mod conn;
 pub mod json;

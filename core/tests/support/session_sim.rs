@@ -88,7 +88,10 @@ impl Sim {
             side,
             op,
         };
-        let outputs = self.session.perform(self.steps.len(), &step);
+        let outputs = self
+            .session
+            .perform(self.steps.len(), &step)
+            .expect("a scripted step runs");
         self.steps.push(step);
         let peer = 1 - side;
         let mut check_nonce = false;

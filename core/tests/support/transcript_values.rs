@@ -82,7 +82,7 @@ pub struct HandshakeValues {
 /// Recomputes and cross-checks the values of `vector` (the vector
 /// `encrypted_handshake`); panics on any disagreement.
 pub fn handshake_values(vector: &Value) -> HandshakeValues {
-    let sides = sides_from_json(&vector["config"]);
+    let sides = sides_from_json(&vector["config"]).expect("valid config");
     let (a, b) = (sides[0].clone().unwrap(), sides[1].clone().unwrap());
     let transmits: Vec<(String, u64, Vec<u8>)> = vector["expect"]
         .as_array()

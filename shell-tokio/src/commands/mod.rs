@@ -7,6 +7,7 @@ mod demo_watch;
 pub mod keygen;
 pub mod node;
 pub mod peers;
+pub mod replay;
 
 use std::fmt;
 

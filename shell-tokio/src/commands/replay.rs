@@ -1,0 +1,79 @@
+//! `veil replay <dir>`: replays every vector file under a directory with
+//! the core's replayer (the one the core tests use) and reports each
+//! vector.
+
+use std::path::{Path, PathBuf};
+
+use veil_core::testing::vectors::replay;
+
+use super::CommandError;
+
+/// Every `*.json` file under `dir`, sorted, recursively.
+fn vector_files(dir: &Path) -> Result<Vec<PathBuf>, CommandError> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(next) = pending.pop() {
+        let entries = std::fs::read_dir(&next)
+            .map_err(|e| CommandError::new(format!("{}: {e}", next.display())))?;
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|e| e == "json") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// Replays the vectors under `dir`, printing one line per vector and a
+/// summary; an error if any vector failed or a file could not be read.
+///
+/// ```
+/// let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../testvectors");
+/// let (passed, failed) = veil_tokio::commands::replay::run(&dir).unwrap();
+/// assert!(passed > 0);
+/// assert_eq!(failed, 0);
+/// ```
+pub fn run(dir: &Path) -> Result<(usize, usize), CommandError> {
+    let files = vector_files(dir)?;
+    if files.is_empty() {
+        return Err(CommandError::new(format!(
+            "no *.json vector files under {}",
+            dir.display()
+        )));
+    }
+    let (mut passed, mut failed, mut broken) = (0, 0, 0);
+    for file in &files {
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| CommandError::new(format!("{}: {e}", file.display())))?;
+        match replay(&text) {
+            Ok(report) => {
+                println!(
+                    "{} ({} vectors, kind {})",
+                    file.display(),
+                    report.results.len(),
+                    report.kind.as_str()
+                );
+                for result in &report.results {
+                    println!("  {result}");
+                }
+                passed += report.passed();
+                failed += report.failed();
+            }
+            Err(error) => {
+                println!("{}: cannot replay: {error}", file.display());
+                broken += 1;
+            }
+        }
+    }
+    println!("{passed} passed, {failed} failed, {broken} files unreadable");
+    if failed > 0 || broken > 0 {
+        return Err(CommandError::new(format!(
+            "{failed} vectors failed, {broken} files could not be replayed"
+        )));
+    }
+    Ok((passed, failed))
+}
