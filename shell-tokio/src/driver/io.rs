@@ -1,8 +1,8 @@
-//! One connection's socket tasks: a reader that hands the node what
-//! arrives, and a writer that writes what the node queued. Neither looks
-//! at the bytes.
+//! One connection's socket work outside the driver task: a reader that
+//! hands the node what arrives, the waker that says a socket can take
+//! more, and the last flush after a close. None of it looks at the bytes.
 
-use bytes::{Bytes, BytesMut};
+use bytes::BytesMut;
 use tokio::io::{AsyncReadExt, AsyncWriteExt, ReadHalf, WriteHalf};
 use tokio::sync::mpsc;
 use veil_core::node::ConnId;
@@ -51,34 +51,23 @@ pub(super) async fn read_loop(
     }
 }
 
-/// Writes every buffer in order, reporting each as [`Input::Written`]
-/// (the driver's window). When the driver drops its sender (the node
-/// closed the connection), writes what is left, then shuts the stream
-/// down so the peer sees a clean end.
-pub(super) async fn write_loop(
-    conn: ConnId,
-    mut writer: WriteHalf<BoxedStream>,
-    mut queue: mpsc::UnboundedReceiver<Bytes>,
-    inputs: mpsc::Sender<Input>,
-) {
-    while let Some(bytes) = queue.recv().await {
-        let mut result = writer.write_all(&bytes).await;
-        // TLS and WebSocket buffer: push the bytes out once the queue is
-        // empty rather than after every buffer.
-        if result.is_ok() && queue.is_empty() {
-            result = writer.flush().await;
-        }
-        let input = match result {
-            Ok(()) => Input::Written {
-                conn,
-                n: bytes.len(),
-            },
-            Err(_) => Input::Broken { conn },
-        };
-        let broken = matches!(input, Input::Broken { .. });
-        if inputs.send(input).await.is_err() || broken {
-            return;
-        }
+/// Wakes the driver task when a socket it could not write to becomes
+/// writable again: the waker the driver's own `poll_write` registers.
+pub(super) struct WritableWaker {
+    pub(super) conn: ConnId,
+    pub(super) notify: mpsc::UnboundedSender<ConnId>,
+}
+
+impl std::task::Wake for WritableWaker {
+    fn wake(self: std::sync::Arc<Self>) {
+        let _ = self.notify.send(self.conn);
     }
+}
+
+/// After the node closed a connection: pushes out what the carrier still
+/// buffers (TLS records, a WebSocket frame), then shuts the stream down
+/// so the peer sees a clean end (TLS close_notify, WebSocket close).
+pub(super) async fn finish_writing(mut writer: WriteHalf<BoxedStream>) {
+    let _ = writer.flush().await;
     let _ = writer.shutdown().await;
 }

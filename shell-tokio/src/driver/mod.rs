@@ -2,21 +2,23 @@
 //! is carried out by small socket tasks.
 //!
 //! ```text
-//!  listeners ──Accepted──┐                 ┌──> writer task ──> socket
-//!  dial tasks ──Dialed───┤                 │    (bytes in order; Written
-//!  reader tasks ─Data/Eof┼──> driver task ─┤     reports free the window)
-//!  writer tasks ─Written─┘   owns the Node ├──> dial tasks (Action::Dial)
-//!  NodeHandle ──commands────────^          └──> events ──> the application
+//!  listeners ──Accepted──┐                 ┌──> sockets (written straight
+//!  dial tasks ──Dialed───┤                 │    from the node's buffers)
+//!  reader tasks ─Data/Eof┼──> driver task ─┼──> dial tasks (Action::Dial)
+//!  socket wakers ─writable┘  owns the Node └──> events ──> the application
+//!  NodeHandle ──commands────────^
 //! ```
 //!
 //! The driver task follows the node's drive contract: every input is
 //! passed with `now`; after each batch of inputs it drains
 //! [`Node::poll_action`], [`Node::poll_event`] and the bytes queued per
-//! connection (at most [`DriverConfig::write_window`] unacknowledged per
-//! socket, so a slow peer's bytes wait inside the node, which bounds
-//! them), then sleeps until [`Node::poll_timeout`]'s deadline or the next
-//! input. The clock, entropy and sockets stay here; every rule is the
-//! node's.
+//! connection, writing them to the socket without copying
+//! ([`Node::transmit_slice`], then [`Node::advance_transmit`] by what the
+//! socket took). A socket that takes no more is skipped until its waker
+//! says it is writable; meanwhile its bytes wait inside the node, which
+//! bounds them. Then the task sleeps until [`Node::poll_timeout`]'s
+//! deadline or the next input. The clock, entropy and sockets stay here;
+//! every rule is the node's.
 
 mod dial;
 mod handle;
@@ -50,7 +52,7 @@ pub type SaveHook = Box<dyn FnMut(&Node) + Send>;
 /// use veil_tokio::driver::DriverConfig;
 /// let config = DriverConfig::default();
 /// assert!(config.listeners.is_empty());
-/// assert_eq!(config.write_window, 1 << 20);
+/// assert_eq!(config.shutdown_grace.as_secs(), 5);
 /// ```
 pub struct DriverConfig {
     /// Bound listeners (bind before spawning, so port 0 works).
@@ -67,9 +69,6 @@ pub struct DriverConfig {
     /// How long an inbound carrier handshake (TLS, WebSocket upgrade) may
     /// take before the node hears of the peer.
     pub carrier_handshake_timeout: Duration,
-    /// Bytes handed to a socket's writer and not yet written (default
-    /// 1 MiB).
-    pub write_window: usize,
     /// How often [`DriverConfig::on_save`] runs (default 5 min).
     pub save_interval: Duration,
     /// Persists the node's state.
@@ -87,7 +86,6 @@ impl Default for DriverConfig {
             server_carrier: Arc::new(ServerCarrier::default()),
             connect_timeout: Duration::from_secs(30),
             carrier_handshake_timeout: Duration::from_secs(10),
-            write_window: 1 << 20,
             save_interval: Duration::from_secs(300),
             on_save: None,
             shutdown_grace: Duration::from_secs(5),
@@ -116,10 +114,6 @@ pub(crate) enum Input {
     },
     Broken {
         conn: ConnId,
-    },
-    Written {
-        conn: ConnId,
-        n: usize,
     },
 }
 

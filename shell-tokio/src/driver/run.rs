@@ -1,9 +1,11 @@
 //! The driver task's loop.
 
 use std::collections::HashMap;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
 
-use bytes::Bytes;
+use tokio::io::{AsyncWrite, WriteHalf};
 use tokio::sync::mpsc;
 use tokio::task::{AbortHandle, JoinHandle};
 use veil_core::node::{Action, ConnId, DialError, Node, NodeEvent, PeerAddr, Via};
@@ -11,7 +13,7 @@ use veil_core::Instant;
 
 use super::dial::{dial, peer_of, socket_of, DialPlan};
 use super::handle::{Command, Ctx, NodeHandle};
-use super::io::{read_loop, write_loop};
+use super::io::{finish_writing, read_loop, WritableWaker};
 use super::listen::accept_loop;
 use super::{DriverConfig, Input, Running};
 use crate::carrier::{BoxedStream, Carrier};
@@ -19,20 +21,25 @@ use crate::clock::{to_std_duration, Clock};
 
 /// Inputs handled before the node's output is drained again.
 const BATCH: usize = 64;
-/// Bytes handed to a writer at once.
+/// Bytes offered to a socket in one write.
 const WRITE_CHUNK: usize = 256 * 1024;
 /// Capacity of the shared input channel (readers wait when it is full).
 const INPUT_QUEUE: usize = 1024;
 /// How often the node hears the wall clock.
 const WALL_CLOCK_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// One connection's socket tasks.
+/// One connection's socket: its write half (written by the driver task
+/// itself) and its reader task.
 struct Socket {
-    writer: mpsc::UnboundedSender<Bytes>,
-    writer_task: JoinHandle<()>,
+    writer: WriteHalf<BoxedStream>,
+    /// Registered by every write that returns `Pending`.
+    waker: Waker,
+    /// The last write returned `Pending`: wait for the waker.
+    blocked: bool,
+    /// Written since the last flush (TLS and WebSocket buffer).
+    unflushed: bool,
     reader: AbortHandle,
     carrier: Carrier,
-    in_flight: usize,
 }
 
 struct Driver {
@@ -43,16 +50,18 @@ struct Driver {
     carriers: HashMap<ConnId, Carrier>,
     dial_carriers: HashMap<PeerAddr, Carrier>,
     inputs_tx: mpsc::Sender<Input>,
+    writable_tx: mpsc::UnboundedSender<ConnId>,
     events: mpsc::UnboundedSender<NodeEvent>,
     listeners: Vec<AbortHandle>,
     /// Set by a shutdown: when the grace ends, whatever is left is cut.
     stop_by: Option<std::time::Instant>,
-    /// Writers of closed connections still flushing.
+    /// Closed connections' last flushes and shutdowns.
     closing: Vec<JoinHandle<()>>,
 }
 
 pub(super) fn start(node: Node, clock: Clock, mut config: DriverConfig) -> Running {
     let (inputs_tx, inputs_rx) = mpsc::channel(INPUT_QUEUE);
+    let (writable_tx, writable_rx) = mpsc::unbounded_channel();
     let (commands_tx, commands_rx) = mpsc::unbounded_channel();
     let (events_tx, events_rx) = mpsc::unbounded_channel();
     let local_addrs: Vec<_> = config
@@ -85,12 +94,13 @@ pub(super) fn start(node: Node, clock: Clock, mut config: DriverConfig) -> Runni
         carriers: HashMap::new(),
         dial_carriers: HashMap::new(),
         inputs_tx,
+        writable_tx,
         events: events_tx,
         listeners,
         stop_by: None,
         closing: Vec::new(),
     };
-    let task = tokio::spawn(driver.run(inputs_rx, commands_rx));
+    let task = tokio::spawn(driver.run(inputs_rx, writable_rx, commands_rx));
     Running {
         handle,
         events: events_rx,
@@ -103,6 +113,7 @@ impl Driver {
     async fn run(
         mut self,
         mut inputs: mpsc::Receiver<Input>,
+        mut writable: mpsc::UnboundedReceiver<ConnId>,
         mut commands: mpsc::UnboundedReceiver<Command>,
     ) {
         let mut commands_open = true;
@@ -127,6 +138,12 @@ impl Driver {
                     Some(command) => self.on_command(command),
                     None => commands_open = false,
                 },
+                Some(conn) = writable.recv() => {
+                    self.unblock(conn);
+                    while let Ok(conn) = writable.try_recv() {
+                        self.unblock(conn);
+                    }
+                }
                 Some(input) = inputs.recv() => {
                     self.on_input(input);
                     for _ in 1..BATCH {
@@ -225,18 +242,23 @@ impl Driver {
                     self.node.handle_eof(now, conn);
                 }
             }
-            Input::Broken { conn } => {
-                if let Some(socket) = self.sockets.remove(&conn) {
-                    socket.reader.abort();
-                    self.carriers.remove(&conn);
-                    self.node.handle_closed(now, conn);
-                }
-            }
-            Input::Written { conn, n } => {
-                if let Some(socket) = self.sockets.get_mut(&conn) {
-                    socket.in_flight = socket.in_flight.saturating_sub(n);
-                }
-            }
+            Input::Broken { conn } => self.broken(conn),
+        }
+    }
+
+    /// A socket failed: forget it and tell the node.
+    fn broken(&mut self, conn: ConnId) {
+        if let Some(socket) = self.sockets.remove(&conn) {
+            socket.reader.abort();
+            self.carriers.remove(&conn);
+            let now = self.now();
+            self.node.handle_closed(now, conn);
+        }
+    }
+
+    fn unblock(&mut self, conn: ConnId) {
+        if let Some(socket) = self.sockets.get_mut(&conn) {
+            socket.blocked = false;
         }
     }
 
@@ -253,16 +275,19 @@ impl Driver {
     fn attach(&mut self, conn: ConnId, stream: BoxedStream, carrier: Carrier) {
         let (reader, writer) = tokio::io::split(stream);
         let reader = tokio::spawn(read_loop(conn, reader, self.inputs_tx.clone())).abort_handle();
-        let (queue_tx, queue_rx) = mpsc::unbounded_channel();
-        let writer_task = tokio::spawn(write_loop(conn, writer, queue_rx, self.inputs_tx.clone()));
+        let waker = Waker::from(Arc::new(WritableWaker {
+            conn,
+            notify: self.writable_tx.clone(),
+        }));
         self.sockets.insert(
             conn,
             Socket {
-                writer: queue_tx,
-                writer_task,
+                writer,
+                waker,
+                blocked: false,
+                unflushed: false,
                 reader,
                 carrier,
-                in_flight: 0,
             },
         );
         self.carriers.insert(conn, carrier);
@@ -287,26 +312,24 @@ impl Driver {
         }
     }
 
-    /// Hands queued bytes to the writers, within each one's window.
+    /// Writes queued bytes straight from the node's buffers to every
+    /// socket that takes them; a socket that would block is left until
+    /// its waker fires.
     fn flush(&mut self) -> bool {
         let mut moved = false;
-        let window = self.config.write_window;
+        let mut broken = Vec::new();
         for (&conn, socket) in &mut self.sockets {
-            while socket.in_flight < window {
-                let queued = self.node.transmit_slice(conn);
-                if queued.is_empty() {
-                    break;
-                }
-                let n = queued.len().min(window - socket.in_flight).min(WRITE_CHUNK);
-                let bytes = Bytes::copy_from_slice(&queued[..n]);
-                if socket.writer.send(bytes).is_err() {
-                    // The writer failed; its Broken input is on the way.
-                    break;
-                }
-                socket.in_flight += n;
-                self.node.advance_transmit(conn, n);
-                moved = true;
+            if socket.blocked {
+                continue;
             }
+            match write_out(&mut self.node, conn, socket) {
+                Ok(wrote) => moved |= wrote,
+                Err(()) => broken.push(conn),
+            }
+        }
+        for conn in broken {
+            self.broken(conn);
+            moved = true;
         }
         moved
     }
@@ -316,13 +339,11 @@ impl Driver {
             Action::Dial { conn, addr, via } => self.start_dial(conn, addr, via),
             Action::Close { conn } => {
                 if let Some(socket) = self.sockets.remove(&conn) {
-                    // Dropping the queue lets the writer finish what it
-                    // has, then shut the stream down.
-                    drop(socket.writer);
                     socket.reader.abort();
                     tracing::trace!(%conn, carrier = %socket.carrier, "closed");
-                    self.closing.push(socket.writer_task);
                     self.closing.retain(|task| !task.is_finished());
+                    self.closing
+                        .push(tokio::spawn(finish_writing(socket.writer)));
                 }
                 self.carriers.remove(&conn);
             }
@@ -370,13 +391,48 @@ impl Driver {
             listener.abort();
         }
         for (_, socket) in self.sockets.drain() {
-            drop(socket.writer);
             socket.reader.abort();
-            self.closing.push(socket.writer_task);
+            self.closing
+                .push(tokio::spawn(finish_writing(socket.writer)));
         }
         let grace = to_std_duration(veil_core::Duration::from_secs(2));
         for task in self.closing.drain(..) {
             let _ = tokio::time::timeout(grace, task).await;
         }
     }
+}
+
+/// Writes what the node queued for `conn` until the socket would block or
+/// the queue is empty, then flushes the carrier's buffer. `Ok(true)` if
+/// any byte moved; `Err` if the socket failed.
+fn write_out(node: &mut Node, conn: ConnId, socket: &mut Socket) -> Result<bool, ()> {
+    let mut cx = Context::from_waker(&socket.waker);
+    let mut moved = false;
+    loop {
+        let queued = node.transmit_slice(conn);
+        if queued.is_empty() {
+            break;
+        }
+        let take = queued.len().min(WRITE_CHUNK);
+        match Pin::new(&mut socket.writer).poll_write(&mut cx, &queued[..take]) {
+            Poll::Ready(Ok(0) | Err(_)) => return Err(()),
+            Poll::Ready(Ok(n)) => {
+                node.advance_transmit(conn, n);
+                socket.unflushed = true;
+                moved = true;
+            }
+            Poll::Pending => {
+                socket.blocked = true;
+                return Ok(moved);
+            }
+        }
+    }
+    if socket.unflushed {
+        match Pin::new(&mut socket.writer).poll_flush(&mut cx) {
+            Poll::Ready(Ok(())) => socket.unflushed = false,
+            Poll::Ready(Err(_)) => return Err(()),
+            Poll::Pending => socket.blocked = true,
+        }
+    }
+    Ok(moved)
 }
