@@ -94,6 +94,45 @@ impl PeerAddr {
     }
 }
 
+impl PeerAddr {
+    /// The socket address of an IP peer; overlay addresses (onion, I2P)
+    /// have none: they are reached through a proxy.
+    ///
+    /// ```
+    /// use veil_core::node::PeerAddr;
+    /// let addr: PeerAddr = "127.0.0.1:9333".parse().unwrap();
+    /// assert_eq!(addr.socket_addr().unwrap().port(), 9333);
+    /// ```
+    #[must_use]
+    pub fn socket_addr(&self) -> Option<core::net::SocketAddr> {
+        match self.address {
+            NetAddress::Ipv4(ip) => Some(core::net::SocketAddr::from((ip, self.port))),
+            NetAddress::Ipv6(ip) => Some(core::net::SocketAddr::from((ip, self.port))),
+            _ => None,
+        }
+    }
+}
+
+/// A socket's address as a peer address (IPv4-mapped IPv6 as IPv4).
+///
+/// ```
+/// use veil_core::node::PeerAddr;
+/// let socket: core::net::SocketAddr = "[::ffff:10.0.0.1]:1".parse().unwrap();
+/// assert_eq!(PeerAddr::from(socket).to_string(), "10.0.0.1:1");
+/// ```
+impl From<core::net::SocketAddr> for PeerAddr {
+    fn from(socket: core::net::SocketAddr) -> PeerAddr {
+        let address = match socket.ip() {
+            core::net::IpAddr::V4(ip) => NetAddress::Ipv4(ip),
+            core::net::IpAddr::V6(ip) => match ip.to_ipv4_mapped() {
+                Some(v4) => NetAddress::Ipv4(v4),
+                None => NetAddress::Ipv6(ip),
+            },
+        };
+        PeerAddr::new(address, socket.port())
+    }
+}
+
 impl fmt::Display for PeerAddr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.address {

@@ -111,11 +111,9 @@ impl Settings {
                         let target: Target = s
                             .parse()
                             .map_err(|e| ConfigError::new(key, format!("{s:?}: {e}")))?;
-                        crate::driver::socket_addr_of(&target.addr)
-                            .map(|_| target)
-                            .ok_or_else(|| {
-                                ConfigError::new(key, format!("{s:?}: listen on an IP address"))
-                            })
+                        target.addr.socket_addr().map(|_| target).ok_or_else(|| {
+                            ConfigError::new(key, format!("{s:?}: listen on an IP address"))
+                        })
                     })
                     .collect::<Result<_, _>>()?;
             }

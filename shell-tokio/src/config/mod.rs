@@ -286,9 +286,7 @@ impl Settings {
             return self
                 .listen
                 .iter()
-                .filter_map(|t| {
-                    crate::driver::socket_addr_of(&t.addr).map(|socket| (socket, t.carrier))
-                })
+                .filter_map(|t| t.addr.socket_addr().map(|socket| (socket, t.carrier)))
                 .collect();
         }
         let any = |port| SocketAddr::from(([0, 0, 0, 0], port));

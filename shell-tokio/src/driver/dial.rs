@@ -2,14 +2,13 @@
 //! the carrier's own handshake (TLS, WebSocket upgrade).
 
 use std::io;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
-use veil_core::message::NetAddress;
-use veil_core::node::{ConnId, DialError, PeerAddr};
+use veil_core::node::{ConnId, DialError};
 
 use super::Input;
 use crate::carrier::{self, BoxedStream, Carrier, ClientCarrier};
@@ -49,33 +48,4 @@ fn dial_error(error: &io::Error) -> DialError {
         io::ErrorKind::TimedOut => DialError::TimedOut,
         _ => DialError::Unreachable,
     }
-}
-
-/// The socket address of an IP peer (overlay addresses have none: they go
-/// through the proxy).
-///
-/// ```
-/// use veil_tokio::driver::socket_addr_of;
-/// let addr = "127.0.0.1:9333".parse().unwrap();
-/// assert_eq!(socket_addr_of(&addr).unwrap().port(), 9333);
-/// ```
-#[must_use]
-pub fn socket_of(addr: &PeerAddr) -> Option<SocketAddr> {
-    match addr.address {
-        NetAddress::Ipv4(ip) => Some(SocketAddr::new(IpAddr::V4(ip), addr.port)),
-        NetAddress::Ipv6(ip) => Some(SocketAddr::new(IpAddr::V6(ip), addr.port)),
-        _ => None,
-    }
-}
-
-/// The peer address of a socket address.
-pub(super) fn peer_of(socket: SocketAddr) -> PeerAddr {
-    let address = match socket.ip() {
-        IpAddr::V4(ip) => NetAddress::Ipv4(ip),
-        IpAddr::V6(ip) => match ip.to_ipv4_mapped() {
-            Some(v4) => NetAddress::Ipv4(v4),
-            None => NetAddress::Ipv6(ip),
-        },
-    };
-    PeerAddr::new(address, socket.port())
 }

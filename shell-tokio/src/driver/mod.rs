@@ -35,7 +35,6 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use veil_core::node::{ConnId, DialError, Node, NodeEvent, Reached};
 
-pub use dial::socket_of as socket_addr_of;
 pub use handle::{Ctx, NodeHandle, Stopped};
 pub use listen::Listener;
 

@@ -11,7 +11,7 @@ use tokio::task::{AbortHandle, JoinHandle};
 use veil_core::node::{Action, ConnId, DialError, Node, NodeEvent, PeerAddr, Via};
 use veil_core::Instant;
 
-use super::dial::{dial, peer_of, socket_of, DialPlan};
+use super::dial::{dial, DialPlan};
 use super::handle::{Command, Ctx, NodeHandle};
 use super::io::{finish_writing, read_loop, WritableWaker};
 use super::listen::accept_loop;
@@ -216,7 +216,7 @@ impl Driver {
                 remote,
                 carrier,
                 reached,
-            } => match self.node.accept(now, peer_of(remote), reached) {
+            } => match self.node.accept(now, PeerAddr::from(remote), reached) {
                 Ok(conn) => self.attach(conn, stream, carrier),
                 Err(refusal) => {
                     tracing::debug!(%remote, %carrier, %refusal, "inbound refused");
@@ -358,7 +358,7 @@ impl Driver {
                 Some(proxy) => (proxy, Carrier::Tcp),
                 None => return self.node.dial_failed(now, conn, DialError::NoProxy),
             },
-            Via::Direct => match socket_of(&addr) {
+            Via::Direct => match addr.socket_addr() {
                 Some(socket) => (
                     socket,
                     self.dial_carriers.get(&addr).copied().unwrap_or_default(),

@@ -1,0 +1,62 @@
+//! A veil node on mio: listens on loopback, optionally dials a peer, and
+//! prints what happens, for a given number of seconds.
+//!
+//! ```sh
+//! cargo run -p veil-mio --example mio_node -- 127.0.0.1:9400            # listen
+//! cargo run -p veil-mio --example mio_node -- 127.0.0.1:0 <id>@127.0.0.1:9400 10
+//! ```
+
+use std::time::{Duration, Instant};
+
+use rand_core::OsRng;
+use veil_core::identity::{Identity, PeerId};
+use veil_core::node::{ConnectionKind, Node, NodeConfig, PeerAddr};
+use veil_mio::{Clock, MioConfig, MioNode};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let listen = args.first().map_or("127.0.0.1:0", String::as_str).parse()?;
+    let seconds: u64 = args.get(2).map_or(Ok(30), |s| s.parse())?;
+    let clock = Clock::start();
+    let config = NodeConfig {
+        max_outbound_connections: 0,
+        min_connections: 0,
+        ..NodeConfig::default()
+    };
+    let node = Node::new(
+        config,
+        Identity::generate(&mut OsRng),
+        clock.now(),
+        clock.wall(),
+        &mut OsRng,
+    )?;
+    let running = MioNode::spawn(
+        node,
+        clock,
+        MioConfig {
+            listen: vec![listen],
+            ..MioConfig::default()
+        },
+    )?;
+    let id = running.handle.call(|node, _| node.peer_id())?;
+    println!("peer id {id}, listening on {}", running.local_addrs[0]);
+    if let Some(peer) = args.get(1) {
+        let (id, addr) = peer.split_once('@').ok_or("peer: <peer id>@<ip:port>")?;
+        let id: PeerId = id.parse()?;
+        let addr: PeerAddr = addr.parse()?;
+        let conn = running
+            .handle
+            .call(move |node, now| node.connect(now, addr, Some(id), ConnectionKind::Manual))??;
+        println!("dialling {peer} as {conn}");
+    }
+    let end = Instant::now() + Duration::from_secs(seconds);
+    while let Some(left) = end.checked_duration_since(Instant::now()) {
+        if let Ok(event) = running.events.recv_timeout(left) {
+            println!("{event:?}");
+        }
+    }
+    running.handle.shutdown();
+    running.join();
+    println!("stopped");
+    Ok(())
+}

@@ -1,0 +1,78 @@
+//! Other threads' side of a running node: closures sent to the node
+//! thread, which a `mio::Waker` wakes.
+
+use std::fmt;
+use std::sync::mpsc;
+use std::sync::Arc;
+
+use veil_core::node::Node;
+use veil_core::Instant;
+
+/// A closure run on the node thread.
+pub(crate) type Call = Box<dyn FnOnce(&mut Node, Instant) + Send>;
+
+/// A command for the node thread.
+pub(crate) enum Command {
+    Call(Call),
+    Shutdown,
+}
+
+/// The node thread has stopped.
+///
+/// ```
+/// assert_eq!(veil_mio::Stopped.to_string(), "the node has stopped");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stopped;
+
+impl fmt::Display for Stopped {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the node has stopped")
+    }
+}
+
+impl std::error::Error for Stopped {}
+
+/// Commands for a running node from any thread; cheap to clone.
+///
+/// ```no_run
+/// # fn demo(handle: veil_mio::MioHandle) {
+/// let peers = handle.call(|node, _now| node.peers().count()).unwrap();
+/// handle.shutdown();
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct MioHandle {
+    pub(crate) commands: mpsc::Sender<Command>,
+    pub(crate) waker: Arc<mio::Waker>,
+}
+
+impl MioHandle {
+    fn send(&self, command: Command) -> Result<(), Stopped> {
+        self.commands.send(command).map_err(|_| Stopped)?;
+        self.waker.wake().map_err(|_| Stopped)
+    }
+
+    /// Runs `f` on the node thread with the node and the time, and waits
+    /// for its result.
+    ///
+    /// See [`MioHandle`] for an example.
+    pub fn call<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Node, Instant) -> R + Send + 'static,
+    ) -> Result<R, Stopped> {
+        let (tx, rx) = mpsc::sync_channel(1);
+        self.send(Command::Call(Box::new(move |node, now| {
+            let _ = tx.send(f(node, now));
+        })))?;
+        rx.recv().map_err(|_| Stopped)
+    }
+
+    /// Starts a graceful shutdown: disconnect messages go out, then the
+    /// thread ends.
+    ///
+    /// See [`MioHandle`] for an example.
+    pub fn shutdown(&self) {
+        let _ = self.send(Command::Shutdown);
+    }
+}
