@@ -82,9 +82,13 @@ pub mod packet;
 pub mod peering;
 pub mod shaping;
 pub mod socks5;
+#[cfg(feature = "std")]
+mod std_clock;
 pub mod testing;
 pub mod time;
 pub mod wire;
 
 pub use consequence::Consequence;
+#[cfg(feature = "std")]
+pub use std_clock::StdClock;
 pub use time::{Duration, Instant, UnixTime};

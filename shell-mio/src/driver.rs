@@ -13,8 +13,8 @@ use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token, Waker};
 use veil_core::node::{Action, ConnId, DialError, Node, NodeEvent, PeerAddr, Reached, Via};
 
-use crate::clock::Clock;
 use crate::handle::{Command, MioHandle};
+use crate::Clock;
 
 /// The waker's token; listeners count up from 1, connections are
 /// `CONN_BASE + ConnId`.

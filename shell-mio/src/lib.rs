@@ -24,10 +24,10 @@
 //! running.join();
 //! ```
 
-mod clock;
 mod driver;
 mod handle;
 
-pub use clock::Clock;
 pub use driver::{MioConfig, MioNode, Running};
 pub use handle::{MioHandle, Stopped};
+/// The shell's clocks: the core's [`StdClock`](veil_core::StdClock).
+pub use veil_core::StdClock as Clock;

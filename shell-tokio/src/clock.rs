@@ -1,76 +1,15 @@
-//! The node's clocks: a monotonic [`Instant`] counted from the driver's
-//! start, and the wall clock as a separate input.
+//! The node's clocks: the core's [`StdClock`](veil_core::StdClock), the
+//! same in every shell.
 
-use std::time::{Instant as StdInstant, SystemTime};
+use veil_core::Duration;
 
-use veil_core::{Duration, Instant, UnixTime};
-
-/// Converts between tokio's monotonic clock and the node's [`Instant`].
+/// The shell's clocks.
 ///
 /// ```
-/// use veil_tokio::clock::Clock;
-/// let clock = Clock::start();
-/// let now = clock.now();
-/// assert!(clock.to_std(now) <= std::time::Instant::now());
-/// assert!(clock.wall().as_secs() > 1_600_000_000);
+/// let clock = veil_tokio::clock::Clock::start();
+/// assert!(clock.now() <= clock.now());
 /// ```
-#[derive(Clone, Copy, Debug)]
-pub struct Clock {
-    epoch: StdInstant,
-}
-
-impl Clock {
-    /// A clock whose zero is now.
-    ///
-    /// ```
-    /// use veil_tokio::clock::Clock;
-    /// assert!(Clock::start().now().as_millis() < 1_000);
-    /// ```
-    #[must_use]
-    pub fn start() -> Clock {
-        Clock {
-            epoch: StdInstant::now(),
-        }
-    }
-
-    /// The node's time now.
-    ///
-    /// ```
-    /// use veil_tokio::clock::Clock;
-    /// let clock = Clock::start();
-    /// assert!(clock.now() <= clock.now());
-    /// ```
-    #[must_use]
-    pub fn now(&self) -> Instant {
-        Instant::from_std(self.epoch, StdInstant::now())
-    }
-
-    /// The wall clock now.
-    ///
-    /// ```
-    /// use veil_tokio::clock::Clock;
-    /// assert!(Clock::start().wall().as_secs() > 0);
-    /// ```
-    #[must_use]
-    pub fn wall(&self) -> UnixTime {
-        UnixTime::from_system_time(SystemTime::now())
-    }
-
-    /// The std instant of a node time (for timers).
-    ///
-    /// ```
-    /// use veil_tokio::clock::Clock;
-    /// use veil_core::{Duration, Instant};
-    /// let clock = Clock::start();
-    /// let later = clock.to_std(Instant::ZERO + Duration::from_secs(1));
-    /// assert!(later > clock.to_std(Instant::ZERO));
-    /// ```
-    #[must_use]
-    pub fn to_std(&self, at: Instant) -> StdInstant {
-        let since = at.saturating_duration_since(Instant::ZERO);
-        self.epoch + std::time::Duration::from_millis(since.as_millis())
-    }
-}
+pub use veil_core::StdClock as Clock;
 
 /// A core duration as a std duration.
 ///
