@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 
 use super::CommandError;
-use crate::status::{fetch_peers, render_table};
+use crate::status::{fetch_peers, render_table, FetchError};
 
 /// Fetches `/peers` from the status endpoint and prints the table.
 ///
@@ -13,8 +13,11 @@ use crate::status::{fetch_peers, render_table};
 /// # }
 /// ```
 pub async fn run(status: SocketAddr) -> Result<(), CommandError> {
-    let rows = fetch_peers(status).await.map_err(|e| {
-        CommandError::new(format!("{e} (is the node running with --status {status}?)"))
+    let rows = fetch_peers(status).await.map_err(|e| match e {
+        FetchError::Connect { .. } => {
+            CommandError::new(format!("{e} (is the node running with --status {status}?)"))
+        }
+        e => CommandError::new(e.to_string()),
     })?;
     print!("{}", render_table(&rows));
     Ok(())
