@@ -35,6 +35,24 @@ const CHECKSUM_LEN: usize = 32;
 const MAX_ENTRY_LEN: usize = 1 + 32 + 2 + 4 + 8 * 3 + 4 + 5 + 1;
 
 impl AddrBook {
+    /// The longest file a book shaped by `config` can be: a shell reads at
+    /// most this many bytes (one more, to detect a longer file) before
+    /// calling [`AddrBook::from_bytes`], which refuses anything longer.
+    ///
+    /// ```
+    /// use veil_core::addrbook::{AddrBook, AddrBookConfig};
+    /// let config = AddrBookConfig::default();
+    /// let full = AddrBook::max_file_len(&config);
+    /// assert!(AddrBook::with_key(config, [4; 32]).unwrap().to_bytes().len() < full);
+    /// ```
+    #[must_use]
+    pub fn max_file_len(config: &AddrBookConfig) -> usize {
+        config
+            .capacity()
+            .saturating_mul(MAX_ENTRY_LEN)
+            .saturating_add(HEADER_LEN + CHECKSUM_LEN)
+    }
+
     /// The book in its persisted form (see the
     /// [file format](crate::addrbook#file-format)): entries in address order,
     /// so the same book always gives the same bytes. The getaddr cache is
@@ -95,10 +113,7 @@ impl AddrBook {
                 min,
             });
         }
-        let max = config
-            .capacity()
-            .saturating_mul(MAX_ENTRY_LEN)
-            .saturating_add(min);
+        let max = AddrBook::max_file_len(&config);
         if bytes.len() > max {
             return Err(LoadError::TooLong {
                 len: bytes.len(),

@@ -39,7 +39,7 @@ pub fn run(data_dir: Option<&Path>) -> Result<String, CommandError> {
         }
         None => {
             let identity = Identity::generate(&mut OsRng);
-            print!("{}", identity_file_text(&identity));
+            print!("{}", identity_file_text(&identity).as_str());
             let id = identity.peer_id().to_string();
             eprintln!("peer id {id}");
             Ok(id)
