@@ -260,7 +260,7 @@ impl MioNode {
                 (Ok(None), Err(error)) if error.kind() == ErrorKind::NotConnected => return,
                 (Ok(Some(error)) | Err(error), _) | (_, Err(error)) => {
                     self.remove(conn);
-                    self.node.dial_failed(now, conn, dial_error(&error));
+                    self.node.dial_failed(now, conn, DialError::from(&error));
                     return;
                 }
             }
@@ -372,7 +372,7 @@ impl MioNode {
                 };
                 match TcpStream::connect(target) {
                     Ok(stream) => self.add_socket(conn, stream, true),
-                    Err(error) => self.node.dial_failed(now, conn, dial_error(&error)),
+                    Err(error) => self.node.dial_failed(now, conn, DialError::from(&error)),
                 }
             }
             Action::Close { conn } => {
@@ -389,14 +389,5 @@ impl MioNode {
         let mut socket = self.sockets.remove(&conn)?;
         let _ = self.poll.registry().deregister(&mut socket.stream);
         Some(socket)
-    }
-}
-
-/// The node's name for a socket error.
-fn dial_error(error: &io::Error) -> DialError {
-    match error.kind() {
-        ErrorKind::ConnectionRefused => DialError::Refused,
-        ErrorKind::TimedOut => DialError::TimedOut,
-        _ => DialError::Unreachable,
     }
 }

@@ -425,6 +425,33 @@ impl DialError {
     }
 }
 
+/// The node's name for a failed connect, the same in every shell
+/// (feature `std`).
+///
+/// ```
+/// use std::io::{Error, ErrorKind};
+/// use veil_core::node::DialError;
+/// assert_eq!(DialError::from(&Error::from(ErrorKind::ConnectionRefused)), DialError::Refused);
+/// assert_eq!(DialError::from(&Error::from(ErrorKind::PermissionDenied)), DialError::Local);
+/// ```
+#[cfg(feature = "std")]
+impl From<&std::io::Error> for DialError {
+    fn from(error: &std::io::Error) -> Self {
+        use std::io::ErrorKind;
+        match error.kind() {
+            ErrorKind::ConnectionRefused | ErrorKind::ConnectionReset => DialError::Refused,
+            ErrorKind::TimedOut => DialError::TimedOut,
+            // This host's own limits and settings, not the peer's.
+            ErrorKind::PermissionDenied
+            | ErrorKind::AddrInUse
+            | ErrorKind::AddrNotAvailable
+            | ErrorKind::OutOfMemory
+            | ErrorKind::Unsupported => DialError::Local,
+            _ => DialError::Unreachable,
+        }
+    }
+}
+
 impl fmt::Display for DialError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use veil_core::testing::vectors::replay;
+use veil_core::testing::vectors::replay_files;
 
 use super::CommandError;
 
@@ -28,8 +28,9 @@ fn vector_files(dir: &Path) -> Result<Vec<PathBuf>, CommandError> {
     Ok(files)
 }
 
-/// Replays the vectors under `dir`, printing one line per vector and a
-/// summary; an error if any vector failed or a file could not be read.
+/// Replays the vectors under `dir` with the core's report (the lines
+/// every shell prints for the same files), printing it; an error if any
+/// vector failed or a file could not be replayed.
 ///
 /// ```
 /// let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../testvectors");
@@ -45,35 +46,19 @@ pub fn run(dir: &Path) -> Result<(usize, usize), CommandError> {
             dir.display()
         )));
     }
-    let (mut passed, mut failed, mut broken) = (0, 0, 0);
+    let mut texts = Vec::with_capacity(files.len());
     for file in &files {
         let text = std::fs::read_to_string(file)
             .map_err(|e| CommandError::new(format!("{}: {e}", file.display())))?;
-        match replay(&text) {
-            Ok(report) => {
-                println!(
-                    "{} ({} vectors, kind {})",
-                    file.display(),
-                    report.results.len(),
-                    report.kind.as_str()
-                );
-                for result in &report.results {
-                    println!("  {result}");
-                }
-                passed += report.passed();
-                failed += report.failed();
-            }
-            Err(error) => {
-                println!("{}: cannot replay: {error}", file.display());
-                broken += 1;
-            }
-        }
+        texts.push((file.display().to_string(), text));
     }
-    println!("{passed} passed, {failed} failed, {broken} files unreadable");
-    if failed > 0 || broken > 0 {
+    let report = replay_files(texts.iter().map(|(n, t)| (n.as_str(), t.as_str())));
+    print!("{}", report.text);
+    if !report.all_passed() {
         return Err(CommandError::new(format!(
-            "{failed} vectors failed, {broken} files could not be replayed"
+            "{} vectors failed, {} files could not be replayed",
+            report.failed, report.unreadable
         )));
     }
-    Ok((passed, failed))
+    Ok((report.passed, report.failed))
 }

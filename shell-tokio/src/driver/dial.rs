@@ -29,7 +29,7 @@ pub(super) async fn dial(plan: DialPlan, client: Arc<ClientCarrier>, inputs: mps
     let opened = tokio::time::timeout(plan.timeout, open(&plan, &client)).await;
     let result = match opened {
         Ok(Ok(stream)) => Ok(stream),
-        Ok(Err(error)) => Err(dial_error(&error)),
+        Ok(Err(error)) => Err(DialError::from(&error)),
         Err(_) => Err(DialError::TimedOut),
     };
     let _ = inputs.send(Input::Dialed { conn, result }).await;
@@ -39,13 +39,4 @@ async fn open(plan: &DialPlan, client: &ClientCarrier) -> io::Result<BoxedStream
     let tcp = TcpStream::connect(plan.socket).await?;
     tcp.set_nodelay(true)?;
     carrier::connect(plan.carrier, tcp, &plan.host, client).await
-}
-
-/// The node's name for a socket error.
-fn dial_error(error: &io::Error) -> DialError {
-    match error.kind() {
-        io::ErrorKind::ConnectionRefused => DialError::Refused,
-        io::ErrorKind::TimedOut => DialError::TimedOut,
-        _ => DialError::Unreachable,
-    }
 }

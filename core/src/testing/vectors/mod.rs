@@ -19,6 +19,7 @@ mod config;
 mod frames;
 mod message;
 mod read;
+mod report;
 mod session;
 
 use alloc::format;
@@ -31,6 +32,7 @@ use serde_json::Value;
 pub use config::{budget_to_json, SideSpec};
 pub use frames::{run_frame_session, wire_config};
 pub use message::{message_from_json, message_to_json};
+pub use report::{replay_files, ReplayReport};
 pub use session::{event_to_json, side_index, sides_from_json, Op, Session, Step, SIDES};
 
 /// Which state machine a file's vectors drive.
