@@ -26,7 +26,7 @@ pub enum ShellKind {
 
 impl fmt::Display for ShellKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+        f.pad(match self {
             ShellKind::Tokio => "tokio",
             ShellKind::Mio => "mio",
             ShellKind::AsyncStd => "async-std",

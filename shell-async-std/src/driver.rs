@@ -19,7 +19,7 @@ use crate::ready::{Key, ReadyQueue};
 use crate::{AsyncConfig, Clock};
 
 /// Bytes read at once.
-const READ_CHUNK: usize = 64 * 1024;
+const READ_CHUNK: usize = 256 * 1024;
 /// Passes over the ready sockets in one poll before the driver yields to
 /// the executor's other tasks.
 const PASSES_PER_POLL: usize = 32;

@@ -21,7 +21,7 @@ use crate::Clock;
 const WAKER: Token = Token(0);
 const CONN_BASE: usize = 1 << 20;
 /// Bytes read at once.
-const READ_CHUNK: usize = 64 * 1024;
+const READ_CHUNK: usize = 256 * 1024;
 
 /// What the node thread needs besides the node.
 ///

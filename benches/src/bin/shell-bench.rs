@@ -1,10 +1,12 @@
-//! The tokio shell's benches over loopback, each with its baseline in the
-//! same run. See BENCHMARKS.md, "Issue 6: tokio shell".
+//! The shells' benches over loopback, each with its baseline in the same
+//! run. See BENCHMARKS.md, "Issue 6: tokio shell" and "Issue 7: every
+//! shell".
 //!
 //! ```sh
 //! cargo run --release -p veil-benches --bin shell-bench -- throughput [messages]
 //! cargo run --release -p veil-benches --bin shell-bench -- handshake [samples]
 //! cargo run --release -p veil-benches --bin shell-bench -- idle [connections]
+//! cargo run --release -p veil-benches --bin shell-bench -- shells [messages] [samples]
 //! ```
 //!
 //! `idle` needs two descriptors per connection across two processes:
@@ -16,7 +18,7 @@ use std::time::Duration;
 
 use veil_benches::handshake::RawKeys;
 use veil_benches::shell::{
-    self, bench_config, handshake, idle, percentiles, rss_bytes, throughput,
+    self, bench_config, compare, handshake, idle, percentiles, rss_bytes, throughput,
 };
 
 fn main() -> ExitCode {
@@ -32,6 +34,7 @@ fn main() -> ExitCode {
         Some("throughput") => runtime.block_on(run_throughput(number(1, 8192))),
         Some("handshake") => runtime.block_on(run_handshake(number(1, 300))),
         Some("idle") => runtime.block_on(run_idle(number(1, 10_000))),
+        Some("shells") => run_shells(number(1, 4096), number(2, 200)),
         Some("idle-raw") => runtime.block_on(run_idle_raw(number(1, 10_000))),
         Some("idle-client") => {
             let addr = args[1].parse().expect("address");
@@ -42,7 +45,9 @@ fn main() -> ExitCode {
             runtime.block_on(idle::raw_client(addr, number(2, 10_000)));
         }
         _ => {
-            eprintln!("usage: shell-bench throughput|handshake|idle [n]");
+            eprintln!(
+                "usage: shell-bench throughput|handshake|idle [n] | shells [messages] [samples]"
+            );
             return ExitCode::FAILURE;
         }
     }
@@ -215,4 +220,45 @@ async fn run_idle_raw(count: usize) {
 
 fn mib(bytes: u64) -> f64 {
     bytes as f64 / (1024.0 * 1024.0)
+}
+
+/// Throughput and handshake latency of every shell, driven the same way,
+/// with raw TCP (same pattern, plain threads) in the same run.
+fn run_shells(messages: usize, samples: usize) {
+    use veil_conformance::shells::ShellKind;
+    let kinds = [
+        ShellKind::Tokio,
+        ShellKind::Mio,
+        ShellKind::AsyncStd,
+        ShellKind::Smol,
+    ];
+    println!(
+        "shells: {messages} messages of 64 KiB (best of 3, alternating) and {samples} handshakes each, over loopback"
+    );
+    let mut best = vec![0.0f64; kinds.len()];
+    let mut tcp_best = 0.0f64;
+    for _ in 0..3 {
+        tcp_best = tcp_best.max(compare::raw_tcp_throughput(messages).mb_per_s());
+        for (i, kind) in kinds.iter().enumerate() {
+            best[i] = best[i].max(compare::throughput(*kind, messages).mb_per_s());
+        }
+    }
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let (t50, t90, _) = percentiles(&mut compare::raw_tcp_handshake(samples));
+    println!(
+        "  raw TCP: {tcp_best:.0} MB/s; connect + 1-byte round trip median {:.3} ms, p90 {:.3} ms",
+        ms(t50),
+        ms(t90)
+    );
+    for (i, kind) in kinds.iter().enumerate() {
+        let (v50, v90, _) = percentiles(&mut compare::handshake(*kind, samples));
+        println!(
+            "  {kind:9}: {:.0} MB/s (ratio to TCP {:.3}); handshake median {:.3} ms, p90 {:.3} ms (ratio to TCP {:.1})",
+            best[i],
+            best[i] / tcp_best,
+            ms(v50),
+            ms(v90),
+            ms(v50) / ms(t50)
+        );
+    }
 }

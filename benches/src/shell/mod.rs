@@ -1,7 +1,10 @@
-//! Benches of the tokio shell over loopback: throughput, handshake
-//! latency and idle connections, each with its baseline in the same run
-//! (raw TCP with the same pattern; raw crypto where it applies).
+//! Benches of the shells over loopback: throughput, handshake latency and
+//! idle connections of the tokio shell, and throughput and handshake
+//! latency of every shell side by side (`compare`), each with its
+//! baseline in the same run (raw TCP with the same pattern; raw crypto
+//! where it applies).
 
+pub mod compare;
 pub mod handshake;
 pub mod idle;
 pub mod throughput;
