@@ -284,27 +284,21 @@ pub fn dial_failures_are_typed(a: ShellKind) {
     let closed_port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("a free port");
-    let mut node = TestNode::start(a, NodeSpec::quiet());
-    let target = PeerAddr::from(closed_port);
-    node.call(move |node, now| node.connect(now, target, None, ConnectionKind::Manual))
-        .expect("the dial starts");
-    let failure = node.wait_for(LIMIT, |e| match e {
-        NodeEvent::DialFailed { failure, .. } => Some(failure),
-        _ => None,
-    });
-    assert_eq!(failure, DialFailure::Dial(DialError::Refused), "{a}");
-    node.stop();
-
-    let mut spec = NodeSpec::quiet();
-    spec.config.proxy = ProxyMode::All;
-    let mut node = TestNode::start(a, spec);
-    let target = PeerAddr::from(closed_port);
-    node.call(move |node, now| node.connect(now, target, None, ConnectionKind::Manual))
-        .expect("the dial starts");
-    let failure = node.wait_for(LIMIT, |e| match e {
-        NodeEvent::DialFailed { failure, .. } => Some(failure),
-        _ => None,
-    });
-    assert_eq!(failure, DialFailure::Dial(DialError::NoProxy), "{a}");
-    node.stop();
+    for (proxy, expected) in [
+        (ProxyMode::Off, DialError::Refused),
+        (ProxyMode::All, DialError::NoProxy),
+    ] {
+        let mut spec = NodeSpec::quiet();
+        spec.config.proxy = proxy;
+        let mut node = TestNode::start(a, spec);
+        let target = PeerAddr::from(closed_port);
+        node.call(move |node, now| node.connect(now, target, None, ConnectionKind::Manual))
+            .expect("the dial starts");
+        let failure = node.wait_for(LIMIT, |e| match e {
+            NodeEvent::DialFailed { failure, .. } => Some(failure),
+            _ => None,
+        });
+        assert_eq!(failure, DialFailure::Dial(expected), "{a}");
+        node.stop();
+    }
 }

@@ -16,20 +16,11 @@ fn workspace() -> PathBuf {
 
 /// The vector files, sorted, as `veil replay` walks them.
 fn vector_files() -> Vec<String> {
-    let mut files = Vec::new();
-    let mut pending = vec![workspace().join("testvectors")];
-    while let Some(dir) = pending.pop() {
-        for entry in std::fs::read_dir(&dir).expect("testvectors/").flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                pending.push(path);
-            } else if path.extension().is_some_and(|e| e == "json") {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    files.into_iter().map(|p| p.display().to_string()).collect()
+    veil_tokio::commands::replay::vector_files(&workspace().join("testvectors"))
+        .expect("testvectors/")
+        .into_iter()
+        .map(|p| p.display().to_string())
+        .collect()
 }
 
 /// A binary or example of the workspace, built next to this test (as

@@ -11,7 +11,9 @@ use std::time::Duration;
 
 use async_io::{Async, Timer};
 use futures_lite::Stream;
-use veil_core::node::{Action, ConnId, DialError, Node, NodeEvent, PeerAddr, Reached, Via};
+use veil_core::node::{
+    drain_output, Action, ConnId, DialError, Node, NodeEvent, PeerAddr, Reached, ShellIo, Via,
+};
 
 use crate::handle::{AsyncHandle, Command};
 use crate::io::{connect, Dialing, ReadTurn, Socket};
@@ -242,21 +244,7 @@ impl Driver {
 
     /// Carries out the node's output until it has nothing more.
     fn drain(&mut self) {
-        loop {
-            let mut busy = false;
-            while let Some(action) = self.node.poll_action() {
-                busy = true;
-                self.act(action);
-            }
-            while let Some(event) = self.node.poll_event() {
-                busy = true;
-                let _ = self.events.try_send(event);
-            }
-            busy |= self.write_all();
-            if !busy {
-                return;
-            }
-        }
+        drain_output(self);
     }
 
     /// Writes each connection's queued bytes until its socket would block
@@ -413,5 +401,23 @@ impl Future for Driver {
         // Still busy: let the executor run others, then come back.
         cx.waker().wake_by_ref();
         Poll::Pending
+    }
+}
+
+impl ShellIo for Driver {
+    fn node(&mut self) -> &mut Node {
+        &mut self.node
+    }
+
+    fn act(&mut self, action: Action) {
+        Driver::act(self, action);
+    }
+
+    fn emit(&mut self, event: NodeEvent) {
+        let _ = self.events.try_send(event);
+    }
+
+    fn write_queued(&mut self) -> bool {
+        self.write_all()
     }
 }

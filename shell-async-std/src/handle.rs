@@ -1,9 +1,7 @@
 //! The application's side of a running node: closures sent to the
 //! driver, which runs them with the node and the time.
 
-use std::fmt;
-
-use veil_core::node::Node;
+use veil_core::node::{Node, Stopped};
 use veil_core::Instant;
 
 /// A closure run inside the driver.
@@ -14,22 +12,6 @@ pub(crate) enum Command {
     Call(Call),
     Shutdown,
 }
-
-/// The driver has stopped.
-///
-/// ```
-/// assert_eq!(veil_async_std::Stopped.to_string(), "the node has stopped");
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Stopped;
-
-impl fmt::Display for Stopped {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("the node has stopped")
-    }
-}
-
-impl std::error::Error for Stopped {}
 
 /// Commands for a running node from any task or thread; cheap to clone.
 ///

@@ -44,10 +44,11 @@ mod runtime;
 
 pub use config::AsyncConfig;
 pub use driver::{Driver, Running};
-pub use handle::{AsyncHandle, Stopped};
+pub use handle::AsyncHandle;
 #[cfg(feature = "async-std")]
 pub use runtime::spawn_async_std;
 #[cfg(feature = "smol")]
 pub use runtime::spawn_smol;
+pub use veil_core::node::Stopped;
 /// The shell's clocks: the core's [`StdClock`](veil_core::StdClock).
 pub use veil_core::StdClock as Clock;

@@ -11,7 +11,9 @@ use std::time::Duration;
 
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token, Waker};
-use veil_core::node::{Action, ConnId, DialError, Node, NodeEvent, PeerAddr, Reached, Via};
+use veil_core::node::{
+    drain_output, Action, ConnId, DialError, Node, NodeEvent, PeerAddr, Reached, ShellIo, Via,
+};
 
 use crate::handle::{Command, MioHandle};
 use crate::Clock;
@@ -297,21 +299,7 @@ impl MioNode {
 
     /// Carries out the node's output until it has nothing more.
     fn drain(&mut self) {
-        loop {
-            let mut busy = false;
-            while let Some(action) = self.node.poll_action() {
-                busy = true;
-                self.act(action);
-            }
-            while let Some(event) = self.node.poll_event() {
-                busy = true;
-                let _ = self.events.send(event);
-            }
-            busy |= self.write_all();
-            if !busy {
-                return;
-            }
-        }
+        drain_output(self);
     }
 
     /// Writes each connection's queued bytes until its socket would
@@ -389,5 +377,23 @@ impl MioNode {
         let mut socket = self.sockets.remove(&conn)?;
         let _ = self.poll.registry().deregister(&mut socket.stream);
         Some(socket)
+    }
+}
+
+impl ShellIo for MioNode {
+    fn node(&mut self) -> &mut Node {
+        &mut self.node
+    }
+
+    fn act(&mut self, action: Action) {
+        MioNode::act(self, action);
+    }
+
+    fn emit(&mut self, event: NodeEvent) {
+        let _ = self.events.send(event);
+    }
+
+    fn write_queued(&mut self) -> bool {
+        self.write_all()
     }
 }

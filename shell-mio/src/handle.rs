@@ -1,11 +1,10 @@
 //! Other threads' side of a running node: closures sent to the node
 //! thread, which a `mio::Waker` wakes.
 
-use std::fmt;
 use std::sync::mpsc;
 use std::sync::Arc;
 
-use veil_core::node::Node;
+use veil_core::node::{Node, Stopped};
 use veil_core::Instant;
 
 /// A closure run on the node thread.
@@ -16,22 +15,6 @@ pub(crate) enum Command {
     Call(Call),
     Shutdown,
 }
-
-/// The node thread has stopped.
-///
-/// ```
-/// assert_eq!(veil_mio::Stopped.to_string(), "the node has stopped");
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Stopped;
-
-impl fmt::Display for Stopped {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("the node has stopped")
-    }
-}
-
-impl std::error::Error for Stopped {}
 
 /// Commands for a running node from any thread; cheap to clone.
 ///

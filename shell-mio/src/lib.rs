@@ -28,6 +28,7 @@ mod driver;
 mod handle;
 
 pub use driver::{MioConfig, MioNode, Running};
-pub use handle::{MioHandle, Stopped};
+pub use handle::MioHandle;
+pub use veil_core::node::Stopped;
 /// The shell's clocks: the core's [`StdClock`](veil_core::StdClock).
 pub use veil_core::StdClock as Clock;

@@ -8,8 +8,15 @@ use veil_core::testing::vectors::replay_files;
 
 use super::CommandError;
 
-/// Every `*.json` file under `dir`, sorted, recursively.
-fn vector_files(dir: &Path) -> Result<Vec<PathBuf>, CommandError> {
+/// Every `*.json` file under `dir`, sorted, recursively: the files
+/// `veil replay` reads, in its order.
+///
+/// ```
+/// let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../testvectors");
+/// let files = veil_tokio::commands::replay::vector_files(&dir).unwrap();
+/// assert!(files.iter().all(|f| f.extension().is_some_and(|e| e == "json")));
+/// ```
+pub fn vector_files(dir: &Path) -> Result<Vec<PathBuf>, CommandError> {
     let mut files = Vec::new();
     let mut pending = vec![dir.to_path_buf()];
     while let Some(next) = pending.pop() {

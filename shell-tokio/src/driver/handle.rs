@@ -1,11 +1,11 @@
 //! The application's side of a running node.
 
 use std::collections::HashMap;
-use std::fmt;
 use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
 use veil_core::identity::PeerId;
+pub use veil_core::node::Stopped;
 use veil_core::node::{ConnId, ConnectError, ConnectionKind, Node, PeerAddr};
 use veil_core::Instant;
 
@@ -68,22 +68,6 @@ impl Ctx<'_> {
         }
     }
 }
-
-/// The driver task has stopped.
-///
-/// ```
-/// assert_eq!(veil_tokio::driver::Stopped.to_string(), "the node has stopped");
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Stopped;
-
-impl fmt::Display for Stopped {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("the node has stopped")
-    }
-}
-
-impl std::error::Error for Stopped {}
 
 /// Commands for a running node; cheap to clone.
 ///

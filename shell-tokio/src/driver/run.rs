@@ -8,7 +8,9 @@ use std::task::{Context, Poll, Waker};
 use tokio::io::{AsyncWrite, WriteHalf};
 use tokio::sync::mpsc;
 use tokio::task::{AbortHandle, JoinHandle};
-use veil_core::node::{Action, ConnId, DialError, Node, NodeEvent, PeerAddr, Via};
+use veil_core::node::{
+    drain_output, Action, ConnId, DialError, Node, NodeEvent, PeerAddr, ShellIo, Via,
+};
 use veil_core::Instant;
 
 use super::dial::{dial, DialPlan};
@@ -295,21 +297,7 @@ impl Driver {
 
     /// Carries out the node's output until it has nothing more.
     fn drain(&mut self) {
-        loop {
-            let mut busy = false;
-            while let Some(action) = self.node.poll_action() {
-                busy = true;
-                self.act(action);
-            }
-            while let Some(event) = self.node.poll_event() {
-                busy = true;
-                let _ = self.events.send(event);
-            }
-            busy |= self.flush();
-            if !busy {
-                return;
-            }
-        }
+        drain_output(self);
     }
 
     /// Writes queued bytes straight from the node's buffers to every
@@ -435,4 +423,22 @@ fn write_out(node: &mut Node, conn: ConnId, socket: &mut Socket) -> Result<bool,
         }
     }
     Ok(moved)
+}
+
+impl ShellIo for Driver {
+    fn node(&mut self) -> &mut Node {
+        &mut self.node
+    }
+
+    fn act(&mut self, action: Action) {
+        Driver::act(self, action);
+    }
+
+    fn emit(&mut self, event: NodeEvent) {
+        let _ = self.events.send(event);
+    }
+
+    fn write_queued(&mut self) -> bool {
+        self.flush()
+    }
 }
