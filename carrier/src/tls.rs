@@ -16,7 +16,7 @@ use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvi
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, ServerConfig, SignatureScheme};
 
-use super::CarrierError;
+use crate::CarrierError;
 
 fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
@@ -24,7 +24,7 @@ fn provider() -> Arc<CryptoProvider> {
 
 /// The client configuration: TLS 1.3, the given ALPN list, any
 /// certificate (see the module docs).
-pub(super) fn client_config(alpn: &[String]) -> Result<Arc<ClientConfig>, CarrierError> {
+pub(crate) fn client_config(alpn: &[String]) -> Result<Arc<ClientConfig>, CarrierError> {
     let provider = provider();
     let mut config = ClientConfig::builder_with_provider(provider.clone())
         .with_protocol_versions(&[&rustls::version::TLS13])
@@ -39,7 +39,7 @@ pub(super) fn client_config(alpn: &[String]) -> Result<Arc<ClientConfig>, Carrie
 /// The server configuration: TLS 1.3, the given ALPN list, and either the
 /// operator's PEM certificate and key or a fresh self-signed certificate
 /// for `server_name`.
-pub(super) fn server_config(
+pub(crate) fn server_config(
     server_name: &str,
     alpn: &[String],
     cert_and_key: Option<(&Path, &Path)>,
@@ -99,7 +99,7 @@ fn load_pem(cert: &Path, key: &Path) -> Result<Identity, CarrierError> {
 
 /// The server name a client presents: a DNS name as SNI, an IP address
 /// as itself (rustls then sends no SNI, as browsers do for IPs).
-pub(super) fn server_name(host: &str) -> io::Result<ServerName<'static>> {
+pub(crate) fn server_name(host: &str) -> io::Result<ServerName<'static>> {
     ServerName::try_from(host.to_owned()).map_err(|e| {
         io::Error::new(
             io::ErrorKind::InvalidInput,
