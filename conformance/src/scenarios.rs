@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use rand_core::{OsRng, RngCore};
+use veil_carrier::{Carrier, Target};
 use veil_core::connection::{CloseReason, TimeoutReason};
 use veil_core::message::Message;
 use veil_core::node::{
@@ -22,18 +23,19 @@ use crate::shells::{NodeSpec, ShellKind, TestNode};
 /// How long any awaited event may take.
 const LIMIT: Duration = Duration::from_secs(10);
 
-/// `dialer` connects to `listener` and both see the handshake complete.
+/// `dialer` connects to `listener` (on the listener's carrier) and both
+/// see the handshake complete.
 /// Returns the connection's id on each side.
 pub fn connect(
     listener: &mut TestNode,
     dialer: &mut TestNode,
     kind: ConnectionKind,
 ) -> (ConnId, ConnId) {
-    let addr = PeerAddr::from(listener.listen_addr.expect("a listener"));
-    let id = listener.peer_id;
-    let dialer_conn = dialer
-        .call(move |node, now| node.connect(now, addr, Some(id), kind))
-        .expect("the dial starts");
+    let target = Target {
+        carrier: listener.carrier,
+        addr: PeerAddr::from(listener.listen_addr.expect("a listener")),
+    };
+    let dialer_conn = dialer.connect_target(target, Some(listener.peer_id), kind);
     let dialer_id = dialer.peer_id;
     let listener_conn = listener.wait_for(LIMIT, |e| match e {
         NodeEvent::Connected { conn, info, .. } if info.peer_id == Some(dialer_id) => Some(conn),
@@ -301,4 +303,47 @@ pub fn dial_failures_are_typed(a: ShellKind) {
         assert_eq!(failure, DialFailure::Dial(expected), "{a}");
         node.stop();
     }
+}
+
+/// The session inside each carrier that wraps the socket: TLS 1.3,
+/// WebSocket, WebSocket over TLS. `b` dials `a`'s listener of that
+/// carrier; 300 KB cross each way (more than one WebSocket message), and
+/// a graceful shutdown reaches the other side through the carrier.
+pub fn carriers(a: ShellKind, b: ShellKind) {
+    for carrier in [Carrier::Tls, Carrier::WebSocket, Carrier::WebSocketTls] {
+        let mut spec = NodeSpec::quiet();
+        spec.carrier = carrier;
+        let mut node_a = TestNode::start(a, spec);
+        let mut node_b = TestNode::start(b, NodeSpec::quiet());
+        let (a_conn, b_conn) = connect(&mut node_a, &mut node_b, ConnectionKind::Manual);
+        send_block(&node_a, a_conn, &mut node_b, carrier);
+        send_block(&node_b, b_conn, &mut node_a, carrier);
+        node_b.stop();
+        let reason = node_a.wait_for(LIMIT, |e| match e {
+            NodeEvent::Disconnected { conn, reason, .. } if conn == a_conn => Some(reason),
+            _ => None,
+        });
+        assert!(
+            matches!(reason, Disconnection::Closed(CloseReason::Remote(_))),
+            "{carrier}: {a} sees {b}'s shutdown as the peer's disconnect: {reason:?}"
+        );
+        node_a.stop();
+    }
+}
+
+/// 300 KB from `from` on `conn`, checked as `to` receives it.
+fn send_block(from: &TestNode, conn: ConnId, to: &mut TestNode, carrier: Carrier) {
+    let mut block = vec![0u8; 300_000];
+    OsRng.fill_bytes(&mut block);
+    let block = Bytes::from(block);
+    let sent = block.clone();
+    from.call(move |node, now| node.send(now, conn, Message::Block(sent)))
+        .expect("queued");
+    assert_eq!(
+        next_message(to),
+        Message::Block(block),
+        "{carrier}: {} -> {}",
+        from.kind,
+        to.kind
+    );
 }

@@ -7,8 +7,9 @@ use std::time::{Duration, Instant as StdInstant};
 
 use futures_lite::FutureExt;
 use rand_core::OsRng;
+use veil_carrier::{Carrier, Target};
 use veil_core::identity::{Identity, PeerId};
-use veil_core::node::{Node, NodeConfig, NodeEvent, Reached};
+use veil_core::node::{ConnId, ConnectionKind, Node, NodeConfig, NodeEvent, Reached};
 use veil_core::Instant;
 
 /// A shell, and for the async-io shell the runtime under it.
@@ -46,6 +47,8 @@ pub struct NodeSpec {
     pub listen: Option<SocketAddr>,
     /// The SOCKS5 proxy the shell dials for the node's proxied dials.
     pub socks5_proxy: Option<SocketAddr>,
+    /// The carrier its listener's peers speak.
+    pub carrier: Carrier,
 }
 
 impl NodeSpec {
@@ -56,6 +59,7 @@ impl NodeSpec {
             identity: None,
             listen: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
             socks5_proxy: None,
+            carrier: Carrier::Tcp,
         }
     }
 }
@@ -96,6 +100,8 @@ pub struct TestNode {
     pub peer_id: PeerId,
     /// Its listener's address, if it listens.
     pub listen_addr: Option<SocketAddr>,
+    /// The carrier its listener's peers speak.
+    pub carrier: Carrier,
     running: Option<Running>,
 }
 
@@ -111,6 +117,7 @@ impl TestNode {
             .expect("a valid configuration");
         let listen: Vec<SocketAddr> = spec.listen.into_iter().collect();
         let socks5_proxy = spec.socks5_proxy;
+        let carrier = spec.carrier;
         let (running, listen_addr) = match kind {
             ShellKind::Tokio => {
                 let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -126,7 +133,7 @@ impl TestNode {
                     for addr in &listen {
                         driver.listeners.push(veil_tokio::driver::Listener {
                             tcp: tokio::net::TcpListener::bind(addr).await.expect("bind"),
-                            carrier: veil_tokio::carrier::Carrier::Tcp,
+                            carrier: spec.carrier,
                             reached: Reached::Direct,
                         });
                     }
@@ -136,6 +143,11 @@ impl TestNode {
                 (Running::Tokio { runtime, running }, addr)
             }
             ShellKind::Mio => {
+                assert_eq!(
+                    spec.carrier,
+                    Carrier::Tcp,
+                    "veil-mio listens on raw TCP only"
+                );
                 let config = veil_mio::MioConfig {
                     listen,
                     socks5_proxy,
@@ -147,7 +159,7 @@ impl TestNode {
             }
             ShellKind::AsyncStd | ShellKind::Smol => {
                 let config = veil_async_std::AsyncConfig {
-                    listen,
+                    listen: listen.iter().map(|&a| (a, spec.carrier)).collect(),
                     socks5_proxy,
                     ..veil_async_std::AsyncConfig::default()
                 };
@@ -160,7 +172,7 @@ impl TestNode {
                         veil_async_std::spawn_smol(node, clock, config).expect("smol node");
                     (running, AsyncTask::Smol(task))
                 };
-                let addr = running.local_addrs.first().copied();
+                let addr = running.local_addrs.first().map(|(a, _)| *a);
                 (Running::AsyncIo { running, task }, addr)
             }
         };
@@ -168,6 +180,7 @@ impl TestNode {
             kind,
             peer_id,
             listen_addr,
+            carrier,
             running: Some(running),
         }
     }
@@ -196,6 +209,34 @@ impl TestNode {
                 .expect("the async-io node runs"),
         }
         rx.recv().expect("the call ran")
+    }
+
+    /// Dials `target` with its carrier through the shell's own connect
+    /// (the carrier is the shell's business, not the node's).
+    pub fn connect_target(
+        &self,
+        target: Target,
+        peer_id: Option<PeerId>,
+        kind: ConnectionKind,
+    ) -> ConnId {
+        let started = match self.running() {
+            Running::Tokio { runtime, running } => runtime
+                .block_on(running.handle.connect(target, peer_id, kind))
+                .expect("the tokio node runs"),
+            Running::Mio(running) => {
+                assert_eq!(target.carrier, Carrier::Tcp, "veil-mio dials raw TCP only");
+                let addr = target.addr;
+                running
+                    .handle
+                    .call(move |node, now| node.connect(now, addr, peer_id, kind))
+                    .expect("the mio node runs")
+            }
+            Running::AsyncIo { running, .. } => {
+                futures_lite::future::block_on(running.handle.connect(target, peer_id, kind))
+                    .expect("the async-io node runs")
+            }
+        };
+        started.expect("the dial starts")
     }
 
     /// The next event, or `None` if none came within `limit`.

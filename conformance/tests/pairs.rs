@@ -4,7 +4,7 @@
 
 use veil_conformance::proxy::Microsocks;
 use veil_conformance::scenarios::{
-    dial_failures_are_typed, handshake_and_exchange, malformed_bytes, pings_and_timeouts,
+    carriers, dial_failures_are_typed, handshake_and_exchange, malformed_bytes, pings_and_timeouts,
     reconnect_after_restart, through_socks5,
 };
 use veil_conformance::shells::ShellKind::{self, AsyncStd, Mio, Smol, Tokio};
@@ -62,5 +62,17 @@ fn socks5_between_every_pair() {
     for (a, b) in PAIRS {
         through_socks5(a, b, &proxy);
         through_socks5(b, a, &proxy);
+    }
+}
+
+/// The shells that carry TLS and WebSocket (mio carries raw TCP only).
+const CARRIER_PAIRS: [(ShellKind, ShellKind); 3] =
+    [(Tokio, AsyncStd), (Tokio, Smol), (AsyncStd, Smol)];
+
+#[test]
+fn tls_and_websocket_carriers_between_every_pair_that_has_them() {
+    for (a, b) in CARRIER_PAIRS {
+        carriers(a, b);
+        carriers(b, a);
     }
 }

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use futures_lite::FutureExt;
 use rand_core::OsRng;
-use veil_async_std::{AsyncConfig, Clock, Driver, Running};
+use veil_async_std::{AsyncConfig, Carrier, Clock, Driver, Running};
 use veil_core::identity::{Identity, PeerId};
 use veil_core::node::{ConnectionKind, Node, NodeConfig, PeerAddr};
 use veil_core::testing::vectors::replay_files;
@@ -45,7 +45,7 @@ fn main() -> Result<(), Error> {
         &mut OsRng,
     )?;
     let shell = AsyncConfig {
-        listen: vec![listen],
+        listen: vec![(listen, Carrier::Tcp)],
         ..AsyncConfig::default()
     };
     let (running, driver) = Driver::new(node, clock, shell)?;
@@ -87,7 +87,7 @@ fn run_async_std(
 /// shuts the node down.
 async fn watch(running: Running, peer: Option<String>, duration: Duration) -> Result<(), Error> {
     let id = running.handle.call(|node, _| node.peer_id()).await?;
-    println!("peer id {id}, listening on {}", running.local_addrs[0]);
+    println!("peer id {id}, listening on {}", running.local_addrs[0].0);
     if let Some(peer) = peer {
         let (id, addr) = peer.split_once('@').ok_or("peer: <peer id>@<ip:port>")?;
         let id: PeerId = id.parse()?;

@@ -15,8 +15,12 @@ use veil_core::node::{
     drain_output, Action, ConnId, DialError, Node, NodeEvent, PeerAddr, Reached, ShellIo, Via,
 };
 
+use veil_carrier::Carrier;
+
+use crate::carrier::BoxedStream;
+use crate::carrier::{dial, upgrade, DialPlan};
 use crate::handle::{AsyncHandle, Command};
-use crate::io::{connect, Dialing, ReadTurn, Socket};
+use crate::io::{Opener, ReadTurn, Socket};
 use crate::ready::{Key, ReadyQueue};
 use crate::{AsyncConfig, Clock};
 
@@ -39,12 +43,13 @@ pub struct Running {
     pub handle: AsyncHandle,
     /// Everything the node reports, in order (unbounded: read it).
     pub events: async_channel::Receiver<NodeEvent>,
-    /// The listeners' bound addresses, in the order given.
-    pub local_addrs: Vec<SocketAddr>,
+    /// The listeners' bound addresses and carriers, in the order given.
+    pub local_addrs: Vec<(SocketAddr, Carrier)>,
 }
 
 struct Listener {
     socket: Async<TcpListener>,
+    carrier: Carrier,
     waker: Waker,
     /// After an accept error: not polled again before this.
     paused_until: Option<std::time::Instant>,
@@ -61,7 +66,14 @@ pub struct Driver {
     config: AsyncConfig,
     listeners: Vec<Listener>,
     sockets: HashMap<ConnId, Socket>,
-    dials: HashMap<ConnId, Dialing>,
+    /// Closed by the node; flushing and closing their streams.
+    closing: HashMap<ConnId, Socket>,
+    dials: HashMap<ConnId, Opener>,
+    /// Inbound sockets in their carrier handshake, by number.
+    accepts: HashMap<u64, (Opener, SocketAddr)>,
+    next_accept: u64,
+    /// The carrier to dial each address with (set by `connect`).
+    dial_carriers: HashMap<PeerAddr, Carrier>,
     /// Boxed: a receiver is not `Unpin` (it may hold a listener).
     commands: Pin<Box<async_channel::Receiver<Command>>>,
     events: async_channel::Sender<NodeEvent>,
@@ -82,11 +94,12 @@ impl Driver {
         let ready = ReadyQueue::default();
         let mut listeners = Vec::new();
         let mut local_addrs = Vec::new();
-        for (index, addr) in config.listen.iter().enumerate() {
-            let socket = Async::<TcpListener>::bind(*addr)?;
-            local_addrs.push(socket.get_ref().local_addr()?);
+        for (index, &(addr, carrier)) in config.listen.iter().enumerate() {
+            let socket = Async::<TcpListener>::bind(addr)?;
+            local_addrs.push((socket.get_ref().local_addr()?, carrier));
             listeners.push(Listener {
                 socket,
+                carrier,
                 waker: ready.waker(Key::Listener(index)),
                 paused_until: None,
             });
@@ -99,7 +112,11 @@ impl Driver {
             config,
             listeners,
             sockets: HashMap::new(),
+            closing: HashMap::new(),
             dials: HashMap::new(),
+            accepts: HashMap::new(),
+            next_accept: 0,
+            dial_carriers: HashMap::new(),
             commands: Box::pin(commands),
             events,
             ready,
@@ -123,6 +140,17 @@ impl Driver {
         let now = self.clock.now();
         match command {
             Command::Call(call) => call(&mut self.node, now),
+            Command::Connect {
+                target,
+                peer_id,
+                kind,
+                reply,
+            } => {
+                self.dial_carriers
+                    .insert(target.addr.clone(), target.carrier);
+                let result = self.node.connect(now, target.addr, peer_id, kind);
+                let _ = reply.try_send(result);
+            }
             Command::Shutdown => {
                 if self.stop_by.is_none() {
                     self.node.shutdown(now);
@@ -136,7 +164,9 @@ impl Driver {
     fn on_ready(&mut self, key: Key) {
         match key {
             Key::Listener(index) => self.accept(index),
+            Key::Accept(number) => self.poll_accept(number),
             Key::Conn(conn) if self.dials.contains_key(&conn) => self.poll_dial(conn),
+            Key::Conn(conn) if self.closing.contains_key(&conn) => self.poll_closing(conn),
             Key::Conn(conn) => self.service(conn),
         }
     }
@@ -169,42 +199,80 @@ impl Driver {
                     return;
                 }
             };
+            let carrier = listener.carrier;
             let Ok(stream) = Async::new(stream) else {
                 continue;
             };
-            let now = self.clock.now();
-            if let Ok(conn) = self
-                .node
-                .accept(now, PeerAddr::from(remote), Reached::Direct)
-            {
-                self.attach(conn, stream);
+            let _ = stream.get_ref().set_nodelay(true);
+            if carrier == Carrier::Tcp {
+                self.admit(remote, Box::pin(stream));
+            } else if self.accepts.len() < self.config.max_pending_accepts {
+                let number = self.next_accept;
+                self.next_accept += 1;
+                let opener = Opener {
+                    opening: upgrade(
+                        carrier,
+                        stream,
+                        self.config.server_carrier.clone(),
+                        self.config.carrier_handshake_timeout,
+                    ),
+                    waker: self.ready.waker(Key::Accept(number)),
+                };
+                self.accepts.insert(number, (opener, remote));
+                self.ready.push(Key::Accept(number));
             }
-            self.drain();
         }
     }
 
-    fn attach(&mut self, conn: ConnId, stream: Async<std::net::TcpStream>) {
-        let _ = stream.get_ref().set_nodelay(true);
+    /// An inbound stream is ready (its carrier's handshake done): the
+    /// node decides whether to admit the peer.
+    fn admit(&mut self, remote: SocketAddr, stream: BoxedStream) {
+        let now = self.clock.now();
+        if let Ok(conn) = self
+            .node
+            .accept(now, PeerAddr::from(remote), Reached::Direct)
+        {
+            self.attach(conn, stream);
+        }
+        self.drain();
+    }
+
+    fn poll_accept(&mut self, number: u64) {
+        let Some((opener, _)) = self.accepts.get_mut(&number) else {
+            return;
+        };
+        let Poll::Ready(result) = opener.poll() else {
+            return;
+        };
+        let Some((_, remote)) = self.accepts.remove(&number) else {
+            return;
+        };
+        // A failed or slow handshake is not a peer yet: nothing to tell.
+        if let Ok(stream) = result {
+            self.admit(remote, stream);
+        }
+    }
+
+    fn attach(&mut self, conn: ConnId, stream: BoxedStream) {
         let waker = self.ready.waker(Key::Conn(conn));
-        self.sockets.insert(
-            conn,
-            Socket {
-                stream,
-                waker,
-                read_closed: false,
-                blocked: false,
-            },
-        );
+        self.sockets.insert(conn, Socket::new(stream, waker));
         // Its first read registers the socket's waker.
         self.ready.push(Key::Conn(conn));
     }
 
+    fn poll_closing(&mut self, conn: ConnId) {
+        if let Some(socket) = self.closing.get_mut(&conn) {
+            if socket.poll_finish().is_ready() {
+                self.closing.remove(&conn);
+            }
+        }
+    }
+
     fn poll_dial(&mut self, conn: ConnId) {
-        let Some(dialing) = self.dials.get_mut(&conn) else {
+        let Some(opener) = self.dials.get_mut(&conn) else {
             return;
         };
-        let mut cx = Context::from_waker(&dialing.waker);
-        let Poll::Ready(result) = dialing.connect.as_mut().poll(&mut cx) else {
+        let Poll::Ready(result) = opener.poll() else {
             return;
         };
         self.dials.remove(&conn);
@@ -272,17 +340,34 @@ impl Driver {
         let now = self.clock.now();
         match action {
             Action::Dial { conn, addr, via } => {
+                // The node speaks SOCKS5 itself: raw TCP to the proxy.
                 let target = match via {
-                    Via::Socks5 => self.config.socks5_proxy.ok_or(DialError::NoProxy),
-                    Via::Direct => addr.socket_addr().ok_or(DialError::Unreachable),
+                    Via::Socks5 => self
+                        .config
+                        .socks5_proxy
+                        .map(|proxy| (proxy, Carrier::Tcp))
+                        .ok_or(DialError::NoProxy),
+                    Via::Direct => addr
+                        .socket_addr()
+                        .map(|socket| {
+                            let carrier = self.dial_carriers.get(&addr).copied();
+                            (socket, carrier.unwrap_or_default())
+                        })
+                        .ok_or(DialError::Unreachable),
                 };
                 match target {
-                    Ok(target) => {
-                        let dialing = Dialing {
-                            connect: connect(target, self.config.connect_timeout),
+                    Ok((socket, carrier)) => {
+                        let plan = DialPlan {
+                            socket,
+                            carrier,
+                            connect_timeout: self.config.connect_timeout,
+                            handshake_timeout: self.config.carrier_handshake_timeout,
+                        };
+                        let opener = Opener {
+                            opening: dial(plan, self.config.client_carrier.clone()),
                             waker: self.ready.waker(Key::Conn(conn)),
                         };
-                        self.dials.insert(conn, dialing);
+                        self.dials.insert(conn, opener);
                         self.ready.push(Key::Conn(conn));
                     }
                     Err(error) => self.node.dial_failed(now, conn, error),
@@ -290,9 +375,11 @@ impl Driver {
             }
             Action::Close { conn } => {
                 self.dials.remove(&conn);
-                // The node handed over every byte it meant to send.
+                // The node handed over every byte it meant to send; the
+                // carrier may still buffer some, then closes its way.
                 if let Some(socket) = self.sockets.remove(&conn) {
-                    let _ = socket.stream.get_ref().shutdown(std::net::Shutdown::Write);
+                    self.closing.insert(conn, socket);
+                    self.ready.push(Key::Conn(conn));
                 }
             }
         }
@@ -349,12 +436,14 @@ impl Driver {
             .is_some_and(|by| self.node.is_idle() || by <= std::time::Instant::now())
     }
 
-    /// After the loop: every socket's write side shut, the rest dropped.
+    /// After the loop: every stream closed as far as it goes without
+    /// waiting (the grace is over), then dropped.
     fn finish(&mut self) {
-        for (_, socket) in self.sockets.drain() {
-            let _ = socket.stream.get_ref().shutdown(std::net::Shutdown::Write);
+        for (_, mut socket) in self.sockets.drain().chain(self.closing.drain()) {
+            let _ = socket.poll_finish();
         }
         self.dials.clear();
+        self.accepts.clear();
         self.listeners.clear();
     }
 }

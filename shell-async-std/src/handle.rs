@@ -1,7 +1,9 @@
 //! The application's side of a running node: closures sent to the
 //! driver, which runs them with the node and the time.
 
-use veil_core::node::{Node, Stopped};
+use veil_carrier::Target;
+use veil_core::identity::PeerId;
+use veil_core::node::{ConnId, ConnectError, ConnectionKind, Node, Stopped};
 use veil_core::Instant;
 
 /// A closure run inside the driver.
@@ -10,6 +12,13 @@ pub(crate) type Call = Box<dyn FnOnce(&mut Node, Instant) + Send>;
 /// A command for the driver.
 pub(crate) enum Command {
     Call(Call),
+    /// Dial `target` with its carrier.
+    Connect {
+        target: Target,
+        peer_id: Option<PeerId>,
+        kind: ConnectionKind,
+        reply: async_channel::Sender<Result<ConnId, ConnectError>>,
+    },
     Shutdown,
 }
 
@@ -44,6 +53,35 @@ impl AsyncHandle {
             .await
             .map_err(|_| Stopped)?;
         rx.recv().await.map_err(|_| Stopped)
+    }
+
+    /// Dials `target` with its carrier (`tcp://`, `tls://`, `ws://`,
+    /// `wss://`), expecting `peer_id` if given: the node's
+    /// [`Node::connect`] with the carrier remembered for this address
+    /// (redials use it too).
+    ///
+    /// ```no_run
+    /// # async fn demo(handle: veil_async_std::AsyncHandle) {
+    /// use veil_core::node::ConnectionKind;
+    /// let target = "wss://192.0.2.7:443".parse().unwrap();
+    /// let conn = handle.connect(target, None, ConnectionKind::Manual).await.unwrap();
+    /// # }
+    /// ```
+    pub async fn connect(
+        &self,
+        target: Target,
+        peer_id: Option<PeerId>,
+        kind: ConnectionKind,
+    ) -> Result<Result<ConnId, ConnectError>, Stopped> {
+        let (reply, answer) = async_channel::bounded(1);
+        let command = Command::Connect {
+            target,
+            peer_id,
+            kind,
+            reply,
+        };
+        self.commands.send(command).await.map_err(|_| Stopped)?;
+        answer.recv().await.map_err(|_| Stopped)
     }
 
     /// [`AsyncHandle::call`] for code outside any async task (it blocks

@@ -1,31 +1,32 @@
 //! One socket's work, polled with the socket's own waker: reads handed to
 //! the node, the node's queued bytes written straight from its buffer,
-//! and the connect of a dial. None of it looks at the bytes.
+//! the carrier's buffer flushed, and the last close. None of it looks at
+//! the bytes.
 
-use std::future::Future;
-use std::io::{self, ErrorKind};
-use std::net::{SocketAddr, TcpStream};
-use std::pin::Pin;
+use std::io::ErrorKind;
 use std::task::{Context, Poll, Waker};
-use std::time::Duration;
 
-use async_io::{Async, Timer};
-use futures_io::{AsyncRead, AsyncWrite};
 use veil_core::node::{ConnId, Node};
 use veil_core::Instant;
 
+use crate::carrier::{BoxedStream, Opening};
+
 /// Reads taken from one socket per wake-up before the others get a turn.
 pub(crate) const READS_PER_TURN: usize = 16;
+/// Bytes offered to a socket in one write (a WebSocket message each).
+const WRITE_CHUNK: usize = 256 * 1024;
 
-/// One connection's socket.
+/// One connection's stream, whatever its carrier.
 pub(crate) struct Socket {
-    pub(crate) stream: Async<TcpStream>,
+    pub(crate) stream: BoxedStream,
     /// Marks the socket ready in the driver's queue.
     pub(crate) waker: Waker,
     /// The peer ended its side; not read again.
     pub(crate) read_closed: bool,
     /// The last write would have blocked: wait for the waker.
     pub(crate) blocked: bool,
+    /// Written since the last flush (TLS records, WebSocket frames).
+    pub(crate) unflushed: bool,
 }
 
 /// How a turn of reading ended.
@@ -40,6 +41,17 @@ pub(crate) enum ReadTurn {
 }
 
 impl Socket {
+    /// A socket for a stream that just opened.
+    pub(crate) fn new(stream: BoxedStream, waker: Waker) -> Socket {
+        Socket {
+            stream,
+            waker,
+            read_closed: false,
+            blocked: false,
+            unflushed: false,
+        }
+    }
+
     /// Hands the node what the socket has, up to [`READS_PER_TURN`] reads.
     pub(crate) fn read_turn(
         &mut self,
@@ -53,7 +65,7 @@ impl Socket {
             if self.read_closed {
                 return ReadTurn::Drained;
             }
-            match Pin::new(&mut self.stream).poll_read(&mut cx, buf) {
+            match self.stream.as_mut().poll_read(&mut cx, buf) {
                 Poll::Ready(Ok(0)) => {
                     self.read_closed = true;
                     node.handle_eof(now(), conn);
@@ -68,19 +80,22 @@ impl Socket {
     }
 
     /// Writes what the node queued for `conn` until the socket would block
-    /// or the queue is empty. `Ok(true)` if any byte moved.
+    /// or the queue is empty, then flushes the carrier's buffer.
+    /// `Ok(true)` if any byte moved.
     pub(crate) fn write_out(&mut self, node: &mut Node, conn: ConnId) -> Result<bool, ()> {
         let mut cx = Context::from_waker(&self.waker);
         let mut moved = false;
         loop {
             let queued = node.transmit_slice(conn);
             if queued.is_empty() {
-                return Ok(moved);
+                break;
             }
-            match Pin::new(&mut self.stream).poll_write(&mut cx, queued) {
+            let take = queued.len().min(WRITE_CHUNK);
+            match self.stream.as_mut().poll_write(&mut cx, &queued[..take]) {
                 Poll::Ready(Ok(0)) => return Err(()),
                 Poll::Ready(Ok(n)) => {
                     node.advance_transmit(conn, n);
+                    self.unflushed = true;
                     moved = true;
                 }
                 Poll::Ready(Err(error)) if error.kind() == ErrorKind::Interrupted => {}
@@ -91,25 +106,43 @@ impl Socket {
                 }
             }
         }
+        if self.unflushed {
+            match self.stream.as_mut().poll_flush(&mut cx) {
+                Poll::Ready(Ok(())) => self.unflushed = false,
+                Poll::Ready(Err(_)) => return Err(()),
+                Poll::Pending => self.blocked = true,
+            }
+        }
+        Ok(moved)
+    }
+
+    /// After the node closed the connection: pushes out what the carrier
+    /// buffers, then closes the stream (TLS close_notify, WebSocket close,
+    /// TCP end of stream). Ready when done or failed.
+    pub(crate) fn poll_finish(&mut self) -> Poll<()> {
+        let mut cx = Context::from_waker(&self.waker);
+        if self.unflushed {
+            match self.stream.as_mut().poll_flush(&mut cx) {
+                Poll::Ready(Ok(())) => self.unflushed = false,
+                Poll::Ready(Err(_)) => return Poll::Ready(()),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+        self.stream.as_mut().poll_close(&mut cx).map(|_| ())
     }
 }
 
-/// A TCP connect under way.
-pub(crate) type Connecting = Pin<Box<dyn Future<Output = io::Result<Async<TcpStream>>> + Send>>;
-
-/// A dial being opened, polled with its own waker.
-pub(crate) struct Dialing {
-    pub(crate) connect: Connecting,
+/// A connection being opened (a dial, or an inbound carrier handshake),
+/// polled with its own waker.
+pub(crate) struct Opener {
+    pub(crate) opening: Opening,
     pub(crate) waker: Waker,
 }
 
-/// Connects to `target`, failing with `TimedOut` after `timeout`.
-pub(crate) fn connect(target: SocketAddr, timeout: Duration) -> Connecting {
-    Box::pin(futures_lite::future::or(
-        Async::<TcpStream>::connect(target),
-        async move {
-            Timer::after(timeout).await;
-            Err(io::Error::from(ErrorKind::TimedOut))
-        },
-    ))
+impl Opener {
+    /// Polls the opening once with its waker.
+    pub(crate) fn poll(&mut self) -> Poll<std::io::Result<BoxedStream>> {
+        let mut cx = Context::from_waker(&self.waker);
+        self.opening.as_mut().poll(&mut cx)
+    }
 }

@@ -13,28 +13,30 @@
 //! timer until the node's next deadline. The application talks to it
 //! through an [`AsyncHandle`]: closures run inside the driver.
 //!
-//! Carriers: raw TCP, and TCP to a SOCKS5 proxy (the node speaks SOCKS5
-//! itself). TLS and WebSocket are not carried: see `docs/DESIGN.md`,
-//! "Writing a new shell".
+//! Carriers, per listener and per dialled target: raw TCP, TLS 1.3
+//! (futures-rustls), WebSocket and WebSocket over TLS (async-tungstenite),
+//! configured as in every shell (`veil-carrier`); and TCP to a SOCKS5
+//! proxy (the node speaks SOCKS5 itself).
 //!
 //! async-std is discontinued; this crate depends only on async-io,
 //! futures-io and async-channel, the pieces async-std and smol share.
 //!
 //! ```
-//! use veil_async_std::{AsyncConfig, Driver};
+//! use veil_async_std::{AsyncConfig, Carrier, Driver};
 //! # use rand_core::OsRng;
 //! # use veil_core::{identity::Identity, node::{Node, NodeConfig}};
 //! let clock = veil_async_std::Clock::start();
 //! let node = Node::new(NodeConfig::default(), Identity::generate(&mut OsRng), clock.now(), clock.wall(), &mut OsRng).unwrap();
-//! let config = AsyncConfig { listen: vec!["127.0.0.1:0".parse().unwrap()], ..AsyncConfig::default() };
+//! let config = AsyncConfig { listen: vec![("127.0.0.1:0".parse().unwrap(), Carrier::Tls)], ..AsyncConfig::default() };
 //! let (running, driver) = Driver::new(node, clock, config).unwrap();
 //! futures_lite::future::block_on(futures_lite::future::zip(driver, async {
 //!     let id = running.handle.call(|node, _| node.peer_id()).await.unwrap();
-//!     println!("{id} on {}", running.local_addrs[0]);
+//!     println!("{id} on tls://{}", running.local_addrs[0].0);
 //!     running.handle.shutdown();
 //! }));
 //! ```
 
+mod carrier;
 mod config;
 mod driver;
 mod handle;
@@ -49,6 +51,7 @@ pub use handle::AsyncHandle;
 pub use runtime::spawn_async_std;
 #[cfg(feature = "smol")]
 pub use runtime::spawn_smol;
+pub use veil_carrier::{Carrier, CarrierSettings, ClientCarrier, ServerCarrier, Target};
 pub use veil_core::node::Stopped;
 /// The shell's clocks: the core's [`StdClock`](veil_core::StdClock).
 pub use veil_core::StdClock as Clock;

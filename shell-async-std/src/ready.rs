@@ -16,6 +16,8 @@ pub(crate) enum Key {
     Conn(ConnId),
     /// The listener at this index.
     Listener(usize),
+    /// An inbound socket's carrier handshake, by its number.
+    Accept(u64),
 }
 
 #[derive(Default)]
