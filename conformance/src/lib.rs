@@ -16,6 +16,7 @@
 //! handshake_and_exchange(ShellKind::Tokio, ShellKind::Mio);
 //! ```
 
+pub mod probe;
 pub mod proxy;
 pub mod raw_peer;
 pub mod scenarios;

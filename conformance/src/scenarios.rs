@@ -16,6 +16,7 @@ use veil_core::node::{
 };
 use veil_core::Consequence;
 
+use crate::probe::probe;
 use crate::proxy::Microsocks;
 use crate::raw_peer::RawPeer;
 use crate::shells::{NodeSpec, ShellKind, TestNode};
@@ -314,6 +315,16 @@ pub fn carriers(a: ShellKind, b: ShellKind) {
         let mut spec = NodeSpec::quiet();
         spec.carrier = carrier;
         let mut node_a = TestNode::start(a, spec);
+        // A plain client completes the carrier's own handshake first.
+        let (alpn, upgraded) = probe(carrier, node_a.listen_addr.expect("a listener"));
+        let tls = matches!(carrier, Carrier::Tls | Carrier::WebSocketTls);
+        let ws = matches!(carrier, Carrier::WebSocket | Carrier::WebSocketTls);
+        assert_eq!(
+            alpn.as_deref(),
+            tls.then_some(&b"h2"[..]),
+            "{a} {carrier}: TLS with ALPN h2"
+        );
+        assert_eq!(upgraded, ws, "{a} {carrier}: the WebSocket upgrade");
         let mut node_b = TestNode::start(b, NodeSpec::quiet());
         let (a_conn, b_conn) = connect(&mut node_a, &mut node_b, ConnectionKind::Manual);
         send_block(&node_a, a_conn, &mut node_b, carrier);

@@ -143,18 +143,13 @@ impl TestNode {
                 (Running::Tokio { runtime, running }, addr)
             }
             ShellKind::Mio => {
-                assert_eq!(
-                    spec.carrier,
-                    Carrier::Tcp,
-                    "veil-mio listens on raw TCP only"
-                );
                 let config = veil_mio::MioConfig {
-                    listen,
+                    listen: listen.iter().map(|&a| (a, spec.carrier)).collect(),
                     socks5_proxy,
                     ..veil_mio::MioConfig::default()
                 };
                 let running = veil_mio::MioNode::spawn(node, clock, config).expect("mio node");
-                let addr = running.local_addrs.first().copied();
+                let addr = running.local_addrs.first().map(|(a, _)| *a);
                 (Running::Mio(running), addr)
             }
             ShellKind::AsyncStd | ShellKind::Smol => {
@@ -223,14 +218,10 @@ impl TestNode {
             Running::Tokio { runtime, running } => runtime
                 .block_on(running.handle.connect(target, peer_id, kind))
                 .expect("the tokio node runs"),
-            Running::Mio(running) => {
-                assert_eq!(target.carrier, Carrier::Tcp, "veil-mio dials raw TCP only");
-                let addr = target.addr;
-                running
-                    .handle
-                    .call(move |node, now| node.connect(now, addr, peer_id, kind))
-                    .expect("the mio node runs")
-            }
+            Running::Mio(running) => running
+                .handle
+                .connect(target, peer_id, kind)
+                .expect("the mio node runs"),
             Running::AsyncIo { running, .. } => {
                 futures_lite::future::block_on(running.handle.connect(target, peer_id, kind))
                     .expect("the async-io node runs")

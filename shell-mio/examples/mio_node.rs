@@ -14,7 +14,7 @@ use rand_core::OsRng;
 use veil_core::identity::{Identity, PeerId};
 use veil_core::node::{ConnectionKind, Node, NodeConfig, PeerAddr};
 use veil_core::testing::vectors::replay_files;
-use veil_mio::{Clock, MioConfig, MioNode};
+use veil_mio::{Carrier, Clock, MioConfig, MioNode};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -40,12 +40,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         node,
         clock,
         MioConfig {
-            listen: vec![listen],
+            listen: vec![(listen, Carrier::Tcp)],
             ..MioConfig::default()
         },
     )?;
     let id = running.handle.call(|node, _| node.peer_id())?;
-    println!("peer id {id}, listening on {}", running.local_addrs[0]);
+    println!("peer id {id}, listening on {}", running.local_addrs[0].0);
     if let Some(peer) = args.get(1) {
         let (id, addr) = peer.split_once('@').ok_or("peer: <peer id>@<ip:port>")?;
         let id: PeerId = id.parse()?;

@@ -1,5 +1,6 @@
-//! The node thread: one `mio::Poll` over the listeners, the connections
-//! and a waker for commands, driving the node by its contract.
+//! The node thread: one `mio::Poll` over the listeners, the sockets
+//! (opening and open) and a waker for commands, driving the node by its
+//! contract.
 
 use std::collections::HashMap;
 use std::io::{self, ErrorKind, Read, Write};
@@ -7,49 +8,27 @@ use std::net::SocketAddr;
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Duration;
 
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token, Waker};
+use veil_carrier::Carrier;
 use veil_core::node::{
     drain_output, Action, ConnId, DialError, Node, NodeEvent, PeerAddr, Reached, ShellIo, Via,
 };
 
+use crate::carrier::{Side, Step, Stream};
 use crate::handle::{Command, MioHandle};
-use crate::Clock;
+use crate::opening::{Opening, Purpose};
+use crate::{Clock, MioConfig};
 
-/// The waker's token; listeners count up from 1, connections are
-/// `CONN_BASE + ConnId`.
+/// The waker's token; listeners count up from 1; sockets take tokens
+/// from `FIRST_SOCKET` on, never reused.
 const WAKER: Token = Token(0);
-const CONN_BASE: usize = 1 << 20;
+const FIRST_SOCKET: usize = 1 << 16;
 /// Bytes read at once.
 const READ_CHUNK: usize = 256 * 1024;
-
-/// What the node thread needs besides the node.
-///
-/// ```
-/// let config = veil_mio::MioConfig::default();
-/// assert!(config.listen.is_empty() && config.socks5_proxy.is_none());
-/// ```
-#[derive(Clone, Debug)]
-pub struct MioConfig {
-    /// Addresses to listen on (raw TCP; port 0 picks one).
-    pub listen: Vec<SocketAddr>,
-    /// The SOCKS5 proxy for the node's `Via::Socks5` dials.
-    pub socks5_proxy: Option<SocketAddr>,
-    /// How long a shutdown waits for graceful closes.
-    pub shutdown_grace: Duration,
-}
-
-impl Default for MioConfig {
-    fn default() -> Self {
-        MioConfig {
-            listen: Vec::new(),
-            socks5_proxy: None,
-            shutdown_grace: Duration::from_secs(5),
-        }
-    }
-}
+/// Bytes offered to a socket in one write (a WebSocket message each).
+const WRITE_CHUNK: usize = 256 * 1024;
 
 /// A running node thread.
 ///
@@ -59,8 +38,8 @@ pub struct Running {
     pub handle: MioHandle,
     /// Everything the node reports, in order (unbounded: read it).
     pub events: mpsc::Receiver<NodeEvent>,
-    /// The listeners' bound addresses, in the order given.
-    pub local_addrs: Vec<SocketAddr>,
+    /// The listeners' bound addresses and carriers, in the order given.
+    pub local_addrs: Vec<(SocketAddr, Carrier)>,
     thread: JoinHandle<()>,
 }
 
@@ -73,13 +52,14 @@ impl Running {
     }
 }
 
-/// One connection's socket.
+/// One open connection's stream.
 struct Socket {
-    stream: TcpStream,
-    /// The non-blocking connect has not completed yet.
-    connecting: bool,
+    token: Token,
+    stream: Stream,
     /// The peer ended its side; not read again.
     read_closed: bool,
+    /// Written since the last flush (TLS records, WebSocket frames).
+    unflushed: bool,
 }
 
 /// The node thread's state.
@@ -87,17 +67,21 @@ pub struct MioNode {
     node: Node,
     clock: Clock,
     poll: Poll,
-    listeners: Vec<TcpListener>,
+    listeners: Vec<(TcpListener, Carrier)>,
+    /// Sockets in their TCP connect or carrier handshake.
+    openings: HashMap<Token, Opening>,
+    /// The opening socket of each dial.
+    dial_tokens: HashMap<ConnId, Token>,
     sockets: HashMap<ConnId, Socket>,
+    by_token: HashMap<Token, ConnId>,
+    /// The carrier to dial each address with (set by `connect`).
+    dial_carriers: HashMap<PeerAddr, Carrier>,
+    next_token: usize,
     commands: mpsc::Receiver<Command>,
     events: mpsc::Sender<NodeEvent>,
     config: MioConfig,
     stop_at: Option<std::time::Instant>,
     buf: Vec<u8>,
-}
-
-fn conn_token(conn: ConnId) -> Token {
-    Token(CONN_BASE + conn.as_raw() as usize)
 }
 
 impl MioNode {
@@ -109,12 +93,12 @@ impl MioNode {
         let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
         let mut listeners = Vec::new();
         let mut local_addrs = Vec::new();
-        for (i, addr) in config.listen.iter().enumerate() {
-            let mut listener = TcpListener::bind(*addr)?;
+        for (i, &(addr, carrier)) in config.listen.iter().enumerate() {
+            let mut listener = TcpListener::bind(addr)?;
             poll.registry()
                 .register(&mut listener, Token(1 + i), Interest::READABLE)?;
-            local_addrs.push(listener.local_addr()?);
-            listeners.push(listener);
+            local_addrs.push((listener.local_addr()?, carrier));
+            listeners.push((listener, carrier));
         }
         let (commands_tx, commands) = mpsc::channel();
         let (events, events_rx) = mpsc::channel();
@@ -123,7 +107,12 @@ impl MioNode {
             clock,
             poll,
             listeners,
+            openings: HashMap::new(),
+            dial_tokens: HashMap::new(),
             sockets: HashMap::new(),
+            by_token: HashMap::new(),
+            dial_carriers: HashMap::new(),
+            next_token: FIRST_SOCKET,
             commands,
             events,
             config,
@@ -148,11 +137,9 @@ impl MioNode {
         let mut events = Events::with_capacity(1024);
         self.drain();
         loop {
-            let mut timeout = self.node.poll_timeout().map(|(at, _)| self.clock.until(at));
-            if let Some(stop_at) = self.stop_at {
-                let left = stop_at.saturating_duration_since(std::time::Instant::now());
-                timeout = Some(timeout.map_or(left, |t| t.min(left)));
-            }
+            let timeout = self
+                .next_wake()
+                .map(|at| at.saturating_duration_since(std::time::Instant::now()));
             if let Err(error) = self.poll.poll(&mut events, timeout) {
                 if error.kind() != ErrorKind::Interrupted {
                     return;
@@ -161,8 +148,8 @@ impl MioNode {
             for event in events.iter() {
                 match event.token() {
                     WAKER => self.take_commands(),
-                    Token(n) if n < CONN_BASE => self.accept(n - 1),
-                    Token(n) => self.socket_ready(ConnId::from_raw((n - CONN_BASE) as u64)),
+                    Token(n) if n < FIRST_SOCKET => self.accept(n - 1),
+                    token => self.socket_ready(token),
                 }
                 self.drain();
             }
@@ -170,27 +157,47 @@ impl MioNode {
             if self.node.poll_timeout().is_some_and(|(at, _)| at <= now) {
                 self.node.handle_timeout(now);
             }
+            self.expire_accepts();
             self.drain();
             if let Some(stop_at) = self.stop_at {
                 if self.node.is_idle() || std::time::Instant::now() >= stop_at {
+                    self.finish();
                     return;
                 }
             }
         }
     }
 
+    /// The node's deadline, the shutdown's, or the first inbound
+    /// handshake's, whichever comes first.
+    fn next_wake(&self) -> Option<std::time::Instant> {
+        let node = self
+            .node
+            .poll_timeout()
+            .map(|(at, _)| self.clock.to_std(at));
+        let accepts = self.openings.values().filter_map(|o| o.deadline).min();
+        [node, self.stop_at, accepts].into_iter().flatten().min()
+    }
+
     fn take_commands(&mut self) {
         while let Ok(command) = self.commands.try_recv() {
+            let now = self.clock.now();
             match command {
-                Command::Call(call) => {
-                    let now = self.clock.now();
-                    call(&mut self.node, now);
+                Command::Call(call) => call(&mut self.node, now),
+                Command::Connect {
+                    target,
+                    peer_id,
+                    kind,
+                    reply,
+                } => {
+                    self.dial_carriers
+                        .insert(target.addr.clone(), target.carrier);
+                    let _ = reply.send(self.node.connect(now, target.addr, peer_id, kind));
                 }
                 Command::Shutdown => {
                     if self.stop_at.is_none() {
-                        let now = self.clock.now();
                         self.node.shutdown(now);
-                        for mut listener in self.listeners.drain(..) {
+                        for (mut listener, _) in self.listeners.drain(..) {
                             let _ = self.poll.registry().deregister(&mut listener);
                         }
                         self.stop_at = Some(std::time::Instant::now() + self.config.shutdown_grace);
@@ -201,73 +208,114 @@ impl MioNode {
         }
     }
 
+    fn new_token(&mut self) -> Token {
+        self.next_token += 1;
+        Token(self.next_token)
+    }
+
     fn accept(&mut self, index: usize) {
         loop {
-            let Some(listener) = self.listeners.get(index) else {
+            let Some((listener, carrier)) = self.listeners.get(index) else {
                 return;
             };
-            let (stream, remote) = match listener.accept() {
+            let carrier = *carrier;
+            let (mut tcp, remote) = match listener.accept() {
                 Ok(accepted) => accepted,
-                Err(error) if error.kind() == ErrorKind::WouldBlock => return,
+                Err(error) if error.kind() == ErrorKind::ConnectionAborted => continue,
+                // Would block, or out of descriptors: the next event.
                 Err(_) => return,
             };
-            let now = self.clock.now();
-            if let Ok(conn) = self
-                .node
-                .accept(now, PeerAddr::from(remote), Reached::Direct)
+            if self.openings.len() >= self.config.max_pending_accepts {
+                continue;
+            }
+            let _ = tcp.set_nodelay(true);
+            let token = self.new_token();
+            let interest = Interest::READABLE | Interest::WRITABLE;
+            if self
+                .poll
+                .registry()
+                .register(&mut tcp, token, interest)
+                .is_err()
             {
-                let _ = stream.set_nodelay(true);
-                self.add_socket(conn, stream, false);
+                continue;
+            }
+            let side = Side::Server(self.config.server_carrier.clone());
+            let deadline = std::time::Instant::now() + self.config.carrier_handshake_timeout;
+            if let Ok(opening) = Opening::accept(remote, tcp, carrier, side, deadline) {
+                self.openings.insert(token, opening);
+                self.advance(token);
             }
             self.drain();
         }
     }
 
-    fn add_socket(&mut self, conn: ConnId, mut stream: TcpStream, connecting: bool) {
-        let interest = Interest::READABLE | Interest::WRITABLE;
-        if self
-            .poll
-            .registry()
-            .register(&mut stream, conn_token(conn), interest)
-            .is_err()
-        {
-            let now = self.clock.now();
-            self.node.handle_closed(now, conn);
-            return;
-        }
-        self.sockets.insert(
-            conn,
-            Socket {
-                stream,
-                connecting,
-                read_closed: false,
-            },
-        );
+    /// Inbound handshakes that ran out of time are dropped (not a peer
+    /// yet: nothing to tell the node).
+    fn expire_accepts(&mut self) {
+        let now = std::time::Instant::now();
+        self.openings
+            .retain(|_, opening| opening.deadline.is_none_or(|at| at > now));
     }
 
-    fn socket_ready(&mut self, conn: ConnId) {
-        let now = self.clock.now();
-        let Some(socket) = self.sockets.get_mut(&conn) else {
+    fn socket_ready(&mut self, token: Token) {
+        if self.openings.contains_key(&token) {
+            self.advance(token);
+        } else if let Some(&conn) = self.by_token.get(&token) {
+            self.read(conn);
+        }
+    }
+
+    /// Moves an opening socket on; once open, the node hears of it.
+    fn advance(&mut self, token: Token) {
+        let Some(opening) = self.openings.get_mut(&token) else {
             return;
         };
-        if socket.connecting {
-            // A non-blocking connect completes when the socket turns
-            // writable: an error, or a peer address, says how.
-            match (socket.stream.take_error(), socket.stream.peer_addr()) {
-                (Ok(None), Ok(_)) => {
-                    socket.connecting = false;
-                    let _ = socket.stream.set_nodelay(true);
+        let step = opening.advance();
+        let purpose = opening.purpose;
+        if matches!(step, Step::Pending) {
+            return;
+        }
+        self.openings.remove(&token);
+        let now = self.clock.now();
+        match (step, purpose) {
+            (Step::Pending, _) => {}
+            (Step::Failed(error), Purpose::Dial(conn)) => {
+                self.dial_tokens.remove(&conn);
+                self.node.dial_failed(now, conn, DialError::from(&error));
+            }
+            // A failed handshake is not a peer yet.
+            (Step::Failed(_), Purpose::Accept(_)) => {}
+            (Step::Open(stream), Purpose::Dial(conn)) => {
+                self.dial_tokens.remove(&conn);
+                if self.node.peer(conn).is_some() {
+                    self.attach(conn, token, stream);
                     self.node.dial_opened(now, conn);
+                    self.read(conn);
                 }
-                (Ok(None), Err(error)) if error.kind() == ErrorKind::NotConnected => return,
-                (Ok(Some(error)) | Err(error), _) | (_, Err(error)) => {
-                    self.remove(conn);
-                    self.node.dial_failed(now, conn, DialError::from(&error));
-                    return;
+            }
+            (Step::Open(stream), Purpose::Accept(remote)) => {
+                if let Ok(conn) = self
+                    .node
+                    .accept(now, PeerAddr::from(remote), Reached::Direct)
+                {
+                    self.attach(conn, token, stream);
+                    self.read(conn);
                 }
             }
         }
-        self.read(conn);
+    }
+
+    fn attach(&mut self, conn: ConnId, token: Token, stream: Stream) {
+        self.by_token.insert(token, conn);
+        self.sockets.insert(
+            conn,
+            Socket {
+                token,
+                stream,
+                read_closed: false,
+                unflushed: false,
+            },
+        );
     }
 
     fn read(&mut self, conn: ConnId) {
@@ -275,7 +323,7 @@ impl MioNode {
             let Some(socket) = self.sockets.get_mut(&conn) else {
                 return;
             };
-            if socket.read_closed || socket.connecting {
+            if socket.read_closed {
                 return;
             }
             let result = socket.stream.read(&mut self.buf);
@@ -303,35 +351,15 @@ impl MioNode {
     }
 
     /// Writes each connection's queued bytes until its socket would
-    /// block (a writable event brings it back).
+    /// block (a writable event brings it back), then flushes what the
+    /// carrier buffers.
     fn write_all(&mut self) -> bool {
         let mut moved = false;
         let mut broken = Vec::new();
         for (&conn, socket) in &mut self.sockets {
-            if socket.connecting {
-                continue;
-            }
-            loop {
-                let queued = self.node.transmit_slice(conn);
-                if queued.is_empty() {
-                    break;
-                }
-                match socket.stream.write(queued) {
-                    Ok(0) => {
-                        broken.push(conn);
-                        break;
-                    }
-                    Ok(n) => {
-                        self.node.advance_transmit(conn, n);
-                        moved = true;
-                    }
-                    Err(error) if error.kind() == ErrorKind::WouldBlock => break,
-                    Err(error) if error.kind() == ErrorKind::Interrupted => {}
-                    Err(_) => {
-                        broken.push(conn);
-                        break;
-                    }
-                }
+            match write_out(&mut self.node, conn, socket) {
+                Ok(wrote) => moved |= wrote,
+                Err(()) => broken.push(conn),
             }
         }
         for conn in broken {
@@ -347,37 +375,105 @@ impl MioNode {
         let now = self.clock.now();
         match action {
             Action::Dial { conn, addr, via } => {
+                // The node speaks SOCKS5 itself: raw TCP to the proxy.
                 let target = match via {
-                    Via::Socks5 => self.config.socks5_proxy,
-                    Via::Direct => addr.socket_addr(),
+                    Via::Socks5 => self
+                        .config
+                        .socks5_proxy
+                        .map(|proxy| (proxy, Carrier::Tcp))
+                        .ok_or(DialError::NoProxy),
+                    Via::Direct => addr
+                        .socket_addr()
+                        .map(|socket| {
+                            let carrier = self.dial_carriers.get(&addr).copied();
+                            (socket, carrier.unwrap_or_default())
+                        })
+                        .ok_or(DialError::Unreachable),
                 };
-                let Some(target) = target else {
-                    let error = match via {
-                        Via::Socks5 => DialError::NoProxy,
-                        Via::Direct => DialError::Unreachable,
-                    };
-                    return self.node.dial_failed(now, conn, error);
+                let (socket, carrier) = match target {
+                    Ok(target) => target,
+                    Err(error) => return self.node.dial_failed(now, conn, error),
                 };
-                match TcpStream::connect(target) {
-                    Ok(stream) => self.add_socket(conn, stream, true),
-                    Err(error) => self.node.dial_failed(now, conn, DialError::from(&error)),
+                let mut tcp = match TcpStream::connect(socket) {
+                    Ok(tcp) => tcp,
+                    Err(error) => return self.node.dial_failed(now, conn, DialError::from(&error)),
+                };
+                let token = self.new_token();
+                let interest = Interest::READABLE | Interest::WRITABLE;
+                if let Err(error) = self.poll.registry().register(&mut tcp, token, interest) {
+                    return self.node.dial_failed(now, conn, DialError::from(&error));
                 }
+                let side = Side::Client {
+                    carrier: self.config.client_carrier.clone(),
+                    host: socket.ip().to_string(),
+                };
+                self.openings
+                    .insert(token, Opening::dial(conn, tcp, carrier, side));
+                self.dial_tokens.insert(conn, token);
             }
             Action::Close { conn } => {
+                if let Some(token) = self.dial_tokens.remove(&conn) {
+                    self.openings.remove(&token);
+                }
                 // The node handed over every byte it meant to send.
                 if let Some(mut socket) = self.remove(conn) {
                     let _ = socket.stream.flush();
-                    let _ = socket.stream.shutdown(std::net::Shutdown::Write);
+                    socket.stream.close();
                 }
             }
         }
     }
 
     fn remove(&mut self, conn: ConnId) -> Option<Socket> {
-        let mut socket = self.sockets.remove(&conn)?;
-        let _ = self.poll.registry().deregister(&mut socket.stream);
+        let socket = self.sockets.remove(&conn)?;
+        self.by_token.remove(&socket.token);
+        // Dropping the socket closes it, which also takes it out of the
+        // poll.
         Some(socket)
     }
+
+    /// After the loop: every stream closed its carrier's way.
+    fn finish(&mut self) {
+        for (_, mut socket) in self.sockets.drain() {
+            let _ = socket.stream.flush();
+            socket.stream.close();
+        }
+        self.openings.clear();
+        self.by_token.clear();
+    }
+}
+
+/// Writes what the node queued for `conn` until the socket would block
+/// or the queue is empty, then flushes the carrier's buffer. `Ok(true)`
+/// if any byte moved; `Err` if the socket failed.
+fn write_out(node: &mut Node, conn: ConnId, socket: &mut Socket) -> Result<bool, ()> {
+    let mut moved = false;
+    loop {
+        let queued = node.transmit_slice(conn);
+        if queued.is_empty() {
+            break;
+        }
+        let take = queued.len().min(WRITE_CHUNK);
+        match socket.stream.write(&queued[..take]) {
+            Ok(0) => return Err(()),
+            Ok(n) => {
+                node.advance_transmit(conn, n);
+                socket.unflushed = true;
+                moved = true;
+            }
+            Err(error) if error.kind() == ErrorKind::WouldBlock => return Ok(moved),
+            Err(error) if error.kind() == ErrorKind::Interrupted => {}
+            Err(_) => return Err(()),
+        }
+    }
+    if socket.unflushed {
+        match socket.stream.flush() {
+            Ok(()) => socket.unflushed = false,
+            Err(error) if error.kind() == ErrorKind::WouldBlock => {}
+            Err(_) => return Err(()),
+        }
+    }
+    Ok(moved)
 }
 
 impl ShellIo for MioNode {

@@ -4,7 +4,9 @@
 use std::sync::mpsc;
 use std::sync::Arc;
 
-use veil_core::node::{Node, Stopped};
+use veil_carrier::Target;
+use veil_core::identity::PeerId;
+use veil_core::node::{ConnId, ConnectError, ConnectionKind, Node, Stopped};
 use veil_core::Instant;
 
 /// A closure run on the node thread.
@@ -13,6 +15,13 @@ pub(crate) type Call = Box<dyn FnOnce(&mut Node, Instant) + Send>;
 /// A command for the node thread.
 pub(crate) enum Command {
     Call(Call),
+    /// Dial `target` with its carrier.
+    Connect {
+        target: Target,
+        peer_id: Option<PeerId>,
+        kind: ConnectionKind,
+        reply: mpsc::SyncSender<Result<ConnId, ConnectError>>,
+    },
     Shutdown,
 }
 
@@ -49,6 +58,34 @@ impl MioHandle {
             let _ = tx.send(f(node, now));
         })))?;
         rx.recv().map_err(|_| Stopped)
+    }
+
+    /// Dials `target` with its carrier (`tcp://`, `tls://`, `ws://`,
+    /// `wss://`), expecting `peer_id` if given: the node's
+    /// [`Node::connect`] with the carrier remembered for this address
+    /// (redials use it too).
+    ///
+    /// ```no_run
+    /// # fn demo(handle: veil_mio::MioHandle) {
+    /// use veil_core::node::ConnectionKind;
+    /// let target = "tls://192.0.2.7:443".parse().unwrap();
+    /// let conn = handle.connect(target, None, ConnectionKind::Manual).unwrap();
+    /// # }
+    /// ```
+    pub fn connect(
+        &self,
+        target: Target,
+        peer_id: Option<PeerId>,
+        kind: ConnectionKind,
+    ) -> Result<Result<ConnId, ConnectError>, Stopped> {
+        let (reply, answer) = mpsc::sync_channel(1);
+        self.send(Command::Connect {
+            target,
+            peer_id,
+            kind,
+            reply,
+        })?;
+        answer.recv().map_err(|_| Stopped)
     }
 
     /// Starts a graceful shutdown: disconnect messages go out, then the

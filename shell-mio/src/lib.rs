@@ -8,10 +8,12 @@
 //! the node's dials with non-blocking connects, and sleeps in `poll` until
 //! the node's next deadline. Other threads talk to it through a
 //! [`MioHandle`]: closures run on the node thread, woken by a `mio::Waker`.
-//! Carriers: raw TCP, and TCP to a SOCKS5 proxy (the node speaks SOCKS5
-//! itself). TLS and WebSocket are not carried yet: rustls and tungstenite
-//! both work over non-blocking sockets, but `veil-tokio`'s carriers are
-//! its async wrappers, so this shell will need its own (issue 7).
+//! Carriers, per listener and per dialled target ([`MioHandle::connect`]):
+//! raw TCP, TLS 1.3 (rustls' buffered connection over the non-blocking
+//! socket), WebSocket and WebSocket over TLS (tungstenite, its handshake
+//! resumed on each readiness event), configured as in every shell
+//! (`veil-carrier`); and TCP to a SOCKS5 proxy (the node speaks SOCKS5
+//! itself).
 //!
 //! ```
 //! use veil_mio::{MioConfig, MioNode};
@@ -24,11 +26,16 @@
 //! running.join();
 //! ```
 
+mod carrier;
+mod config;
 mod driver;
 mod handle;
+mod opening;
 
-pub use driver::{MioConfig, MioNode, Running};
+pub use config::MioConfig;
+pub use driver::{MioNode, Running};
 pub use handle::MioHandle;
+pub use veil_carrier::{Carrier, CarrierSettings, ClientCarrier, ServerCarrier, Target};
 pub use veil_core::node::Stopped;
 /// The shell's clocks: the core's [`StdClock`](veil_core::StdClock).
 pub use veil_core::StdClock as Clock;

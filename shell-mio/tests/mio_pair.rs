@@ -12,7 +12,7 @@ use veil_core::message::Message;
 use veil_core::node::{
     ConnectionKind, DialError, DialFailure, Disconnection, Node, NodeConfig, NodeEvent, PeerAddr,
 };
-use veil_mio::{Clock, MioConfig, MioNode, Running};
+use veil_mio::{Carrier, Clock, MioConfig, MioNode, Running};
 
 fn start(listen: bool) -> Running {
     let clock = Clock::start();
@@ -31,7 +31,8 @@ fn start(listen: bool) -> Running {
     .unwrap();
     let mut mio = MioConfig::default();
     if listen {
-        mio.listen.push("127.0.0.1:0".parse().unwrap());
+        mio.listen
+            .push(("127.0.0.1:0".parse().unwrap(), Carrier::Tcp));
     }
     MioNode::spawn(node, clock, mio).unwrap()
 }
@@ -53,7 +54,7 @@ fn wait_for<T>(events: &Receiver<NodeEvent>, mut pick: impl FnMut(NodeEvent) -> 
 fn two_mio_nodes_handshake_exchange_and_part() {
     let a = start(true);
     let b = start(false);
-    let a_addr = PeerAddr::from(a.local_addrs[0]);
+    let a_addr = PeerAddr::from(a.local_addrs[0].0);
     let a_id = a.handle.call(|node, _| node.peer_id()).unwrap();
     let b_conn = b
         .handle
