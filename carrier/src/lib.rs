@@ -20,6 +20,7 @@
 //! assert_eq!(client.websocket_url("wss", "192.0.2.7"), "wss://192.0.2.7/");
 //! ```
 
+mod dial;
 mod target;
 mod tls;
 pub mod ws;
@@ -32,6 +33,7 @@ use std::sync::Arc;
 
 use rustls::pki_types::ServerName;
 
+pub use dial::DialCarriers;
 pub use target::{Target, TargetParseError};
 pub use ws::WsStream;
 

@@ -12,10 +12,10 @@ use std::time::Duration;
 use async_io::{Async, Timer};
 use futures_lite::Stream;
 use veil_core::node::{
-    drain_output, Action, ConnId, DialError, Node, NodeEvent, PeerAddr, Reached, ShellIo, Via,
+    drain_output, Action, ConnId, DialError, Node, NodeEvent, PeerAddr, Reached, ShellIo,
 };
 
-use veil_carrier::Carrier;
+use veil_carrier::{Carrier, DialCarriers};
 
 use crate::carrier::BoxedStream;
 use crate::carrier::{dial, upgrade, DialPlan};
@@ -73,7 +73,7 @@ pub struct Driver {
     accepts: HashMap<u64, (Opener, SocketAddr)>,
     next_accept: u64,
     /// The carrier to dial each address with (set by `connect`).
-    dial_carriers: HashMap<PeerAddr, Carrier>,
+    dial_carriers: DialCarriers,
     /// Boxed: a receiver is not `Unpin` (it may hold a listener).
     commands: Pin<Box<async_channel::Receiver<Command>>>,
     events: async_channel::Sender<NodeEvent>,
@@ -116,7 +116,7 @@ impl Driver {
             dials: HashMap::new(),
             accepts: HashMap::new(),
             next_accept: 0,
-            dial_carriers: HashMap::new(),
+            dial_carriers: DialCarriers::default(),
             commands: Box::pin(commands),
             events,
             ready,
@@ -146,8 +146,7 @@ impl Driver {
                 kind,
                 reply,
             } => {
-                self.dial_carriers
-                    .insert(target.addr.clone(), target.carrier);
+                self.dial_carriers.set(target.addr.clone(), target.carrier);
                 let result = self.node.connect(now, target.addr, peer_id, kind);
                 let _ = reply.try_send(result);
             }
@@ -340,21 +339,9 @@ impl Driver {
         let now = self.clock.now();
         match action {
             Action::Dial { conn, addr, via } => {
-                // The node speaks SOCKS5 itself: raw TCP to the proxy.
-                let target = match via {
-                    Via::Socks5 => self
-                        .config
-                        .socks5_proxy
-                        .map(|proxy| (proxy, Carrier::Tcp))
-                        .ok_or(DialError::NoProxy),
-                    Via::Direct => addr
-                        .socket_addr()
-                        .map(|socket| {
-                            let carrier = self.dial_carriers.get(&addr).copied();
-                            (socket, carrier.unwrap_or_default())
-                        })
-                        .ok_or(DialError::Unreachable),
-                };
+                let target = self
+                    .dial_carriers
+                    .resolve(&addr, via, self.config.socks5_proxy);
                 match target {
                     Ok((socket, carrier)) => {
                         let plan = DialPlan {

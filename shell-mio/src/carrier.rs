@@ -34,6 +34,15 @@ impl Transport {
         }
     }
 
+    /// The socket underneath (to deregister it before it is dropped).
+    fn tcp_mut(&mut self) -> &mut TcpStream {
+        match self {
+            Transport::Tcp(tcp) => tcp,
+            Transport::TlsClient(tls) => &mut tls.sock,
+            Transport::TlsServer(tls) => &mut tls.sock,
+        }
+    }
+
     /// Sends TLS close_notify (best effort), then ends the TCP stream.
     fn close(&mut self) {
         let tcp = match self {
@@ -202,6 +211,14 @@ impl Write for Stream {
 }
 
 impl Stream {
+    /// The socket underneath (to deregister it before it is dropped).
+    pub(crate) fn tcp_mut(&mut self) -> &mut TcpStream {
+        match self {
+            Stream::Plain(transport) => transport.tcp_mut(),
+            Stream::WebSocket(ws) => ws.ws.get_mut().tcp_mut(),
+        }
+    }
+
     /// The carrier's own goodbye (WebSocket close frame, TLS
     /// close_notify), best effort, then the end of the TCP stream.
     pub(crate) fn close(&mut self) {
@@ -271,6 +288,15 @@ impl Opener {
         Ok(Opener {
             stage: Some(Stage::Transport { transport, ws }),
             side,
+        })
+    }
+
+    /// The socket underneath, if the opening has not ended.
+    pub(crate) fn tcp_mut(&mut self) -> Option<&mut TcpStream> {
+        Some(match self.stage.as_mut()? {
+            Stage::Transport { transport, .. } => transport.tcp_mut(),
+            Stage::WsClient(mid) => mid.get_mut().get_mut().tcp_mut(),
+            Stage::WsServer(mid) => mid.get_mut().get_mut().tcp_mut(),
         })
     }
 

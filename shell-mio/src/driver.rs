@@ -11,9 +11,9 @@ use std::thread::JoinHandle;
 
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token, Waker};
-use veil_carrier::Carrier;
+use veil_carrier::{Carrier, DialCarriers};
 use veil_core::node::{
-    drain_output, Action, ConnId, DialError, Node, NodeEvent, PeerAddr, Reached, ShellIo, Via,
+    drain_output, Action, ConnId, DialError, Node, NodeEvent, PeerAddr, Reached, ShellIo,
 };
 
 use crate::carrier::{Side, Step, Stream};
@@ -75,7 +75,7 @@ pub struct MioNode {
     sockets: HashMap<ConnId, Socket>,
     by_token: HashMap<Token, ConnId>,
     /// The carrier to dial each address with (set by `connect`).
-    dial_carriers: HashMap<PeerAddr, Carrier>,
+    dial_carriers: DialCarriers,
     next_token: usize,
     commands: mpsc::Receiver<Command>,
     events: mpsc::Sender<NodeEvent>,
@@ -111,7 +111,7 @@ impl MioNode {
             dial_tokens: HashMap::new(),
             sockets: HashMap::new(),
             by_token: HashMap::new(),
-            dial_carriers: HashMap::new(),
+            dial_carriers: DialCarriers::default(),
             next_token: FIRST_SOCKET,
             commands,
             events,
@@ -190,8 +190,7 @@ impl MioNode {
                     kind,
                     reply,
                 } => {
-                    self.dial_carriers
-                        .insert(target.addr.clone(), target.carrier);
+                    self.dial_carriers.set(target.addr.clone(), target.carrier);
                     let _ = reply.send(self.node.connect(now, target.addr, peer_id, kind));
                 }
                 Command::Shutdown => {
@@ -253,8 +252,24 @@ impl MioNode {
     /// yet: nothing to tell the node).
     fn expire_accepts(&mut self) {
         let now = std::time::Instant::now();
-        self.openings
-            .retain(|_, opening| opening.deadline.is_none_or(|at| at > now));
+        let expired: Vec<Token> = self
+            .openings
+            .iter()
+            .filter(|(_, opening)| opening.deadline.is_some_and(|at| at <= now))
+            .map(|(&token, _)| token)
+            .collect();
+        for token in expired {
+            self.drop_opening(token);
+        }
+    }
+
+    /// Forgets an opening socket, taking it out of the poll first.
+    fn drop_opening(&mut self, token: Token) {
+        if let Some(mut opening) = self.openings.remove(&token) {
+            if let Some(tcp) = opening.tcp_mut() {
+                let _ = self.poll.registry().deregister(tcp);
+            }
+        }
     }
 
     fn socket_ready(&mut self, token: Token) {
@@ -375,21 +390,9 @@ impl MioNode {
         let now = self.clock.now();
         match action {
             Action::Dial { conn, addr, via } => {
-                // The node speaks SOCKS5 itself: raw TCP to the proxy.
-                let target = match via {
-                    Via::Socks5 => self
-                        .config
-                        .socks5_proxy
-                        .map(|proxy| (proxy, Carrier::Tcp))
-                        .ok_or(DialError::NoProxy),
-                    Via::Direct => addr
-                        .socket_addr()
-                        .map(|socket| {
-                            let carrier = self.dial_carriers.get(&addr).copied();
-                            (socket, carrier.unwrap_or_default())
-                        })
-                        .ok_or(DialError::Unreachable),
-                };
+                let target = self
+                    .dial_carriers
+                    .resolve(&addr, via, self.config.socks5_proxy);
                 let (socket, carrier) = match target {
                     Ok(target) => target,
                     Err(error) => return self.node.dial_failed(now, conn, error),
@@ -413,7 +416,7 @@ impl MioNode {
             }
             Action::Close { conn } => {
                 if let Some(token) = self.dial_tokens.remove(&conn) {
-                    self.openings.remove(&token);
+                    self.drop_opening(token);
                 }
                 // The node handed over every byte it meant to send.
                 if let Some(mut socket) = self.remove(conn) {
@@ -425,10 +428,9 @@ impl MioNode {
     }
 
     fn remove(&mut self, conn: ConnId) -> Option<Socket> {
-        let socket = self.sockets.remove(&conn)?;
+        let mut socket = self.sockets.remove(&conn)?;
         self.by_token.remove(&socket.token);
-        // Dropping the socket closes it, which also takes it out of the
-        // poll.
+        let _ = self.poll.registry().deregister(socket.stream.tcp_mut());
         Some(socket)
     }
 
@@ -437,8 +439,12 @@ impl MioNode {
         for (_, mut socket) in self.sockets.drain() {
             let _ = socket.stream.flush();
             socket.stream.close();
+            let _ = self.poll.registry().deregister(socket.stream.tcp_mut());
         }
-        self.openings.clear();
+        let tokens: Vec<Token> = self.openings.keys().copied().collect();
+        for token in tokens {
+            self.drop_opening(token);
+        }
         self.by_token.clear();
     }
 }

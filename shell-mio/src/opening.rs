@@ -65,6 +65,15 @@ impl Opening {
         })
     }
 
+    /// The socket underneath, if the opening has not ended.
+    pub(crate) fn tcp_mut(&mut self) -> Option<&mut TcpStream> {
+        match &mut self.phase {
+            Phase::Connecting { tcp, .. } => Some(tcp),
+            Phase::Carrier(opener) => opener.tcp_mut(),
+            Phase::Done => None,
+        }
+    }
+
     /// Moves the opening on after a readiness event.
     pub(crate) fn advance(&mut self) -> Step {
         loop {

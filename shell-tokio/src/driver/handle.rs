@@ -11,6 +11,7 @@ use veil_core::Instant;
 
 use crate::carrier::Carrier;
 use crate::target::Target;
+use veil_carrier::DialCarriers;
 
 /// A closure run by the driver task with the node.
 pub(super) type Call = Box<dyn FnOnce(&mut Ctx<'_>) + Send>;
@@ -35,7 +36,7 @@ pub struct Ctx<'a> {
     /// The time of this call.
     pub now: Instant,
     pub(super) carriers: &'a HashMap<ConnId, Carrier>,
-    pub(super) dial_carriers: &'a mut HashMap<PeerAddr, Carrier>,
+    pub(super) dial_carriers: &'a mut DialCarriers,
 }
 
 impl Ctx<'_> {
@@ -61,11 +62,7 @@ impl Ctx<'_> {
     /// # }
     /// ```
     pub fn set_carrier(&mut self, addr: PeerAddr, carrier: Carrier) {
-        if carrier == Carrier::Tcp {
-            self.dial_carriers.remove(&addr);
-        } else {
-            self.dial_carriers.insert(addr, carrier);
-        }
+        self.dial_carriers.set(addr, carrier);
     }
 }
 

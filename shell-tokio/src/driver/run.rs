@@ -8,10 +8,10 @@ use std::task::{Context, Poll, Waker};
 use tokio::io::{AsyncWrite, WriteHalf};
 use tokio::sync::mpsc;
 use tokio::task::{AbortHandle, JoinHandle};
-use veil_core::node::{
-    drain_output, Action, ConnId, DialError, Node, NodeEvent, PeerAddr, ShellIo, Via,
-};
+use veil_core::node::{drain_output, Action, ConnId, Node, NodeEvent, PeerAddr, ShellIo, Via};
 use veil_core::Instant;
+
+use veil_carrier::DialCarriers;
 
 use super::dial::{dial, DialPlan};
 use super::handle::{Command, Ctx, NodeHandle};
@@ -50,7 +50,7 @@ struct Driver {
     config: DriverConfig,
     sockets: HashMap<ConnId, Socket>,
     carriers: HashMap<ConnId, Carrier>,
-    dial_carriers: HashMap<PeerAddr, Carrier>,
+    dial_carriers: DialCarriers,
     inputs_tx: mpsc::Sender<Input>,
     writable_tx: mpsc::UnboundedSender<ConnId>,
     events: mpsc::UnboundedSender<NodeEvent>,
@@ -94,7 +94,7 @@ pub(super) fn start(node: Node, clock: Clock, mut config: DriverConfig) -> Runni
         config,
         sockets: HashMap::new(),
         carriers: HashMap::new(),
-        dial_carriers: HashMap::new(),
+        dial_carriers: DialCarriers::default(),
         inputs_tx,
         writable_tx,
         events: events_tx,
@@ -269,7 +269,7 @@ impl Driver {
         self.node
             .peer(conn)
             .filter(|p| p.via == Via::Direct)
-            .and_then(|p| self.dial_carriers.get(&p.addr).copied())
+            .map(|p| self.dial_carriers.get(&p.addr))
             .unwrap_or_default()
     }
 
@@ -340,19 +340,12 @@ impl Driver {
 
     fn start_dial(&mut self, conn: ConnId, addr: PeerAddr, via: Via) {
         let now = self.now();
-        let (socket, carrier) = match via {
-            Via::Socks5 => match self.config.socks5_proxy {
-                // The node speaks SOCKS5 itself: raw TCP to the proxy.
-                Some(proxy) => (proxy, Carrier::Tcp),
-                None => return self.node.dial_failed(now, conn, DialError::NoProxy),
-            },
-            Via::Direct => match addr.socket_addr() {
-                Some(socket) => (
-                    socket,
-                    self.dial_carriers.get(&addr).copied().unwrap_or_default(),
-                ),
-                None => return self.node.dial_failed(now, conn, DialError::Unreachable),
-            },
+        let target = self
+            .dial_carriers
+            .resolve(&addr, via, self.config.socks5_proxy);
+        let (socket, carrier) = match target {
+            Ok(target) => target,
+            Err(error) => return self.node.dial_failed(now, conn, error),
         };
         let plan = DialPlan {
             conn,
