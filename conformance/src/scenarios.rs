@@ -70,19 +70,14 @@ pub fn handshake_and_exchange(a: ShellKind, b: ShellKind) {
         .expect("queued");
     assert_eq!(next_message(&mut node_a), Message::Tx(hello), "{b} -> {a}");
 
-    let mut block = vec![0u8; 2_000_000];
-    OsRng.fill_bytes(&mut block);
-    let block = Bytes::from(block);
-    let sent = block.clone();
-    node_a
-        .call(move |node, now| node.send(now, a_conn, Message::Block(sent)))
-        .expect("queued");
-    assert_eq!(
-        next_message(&mut node_b),
-        Message::Block(block),
-        "{a} -> {b}"
-    );
+    send_block(&node_a, a_conn, &mut node_b, 2_000_000, "tcp");
+    stop_seen_as_disconnect(node_a, node_b, a_conn, "tcp");
+}
 
+/// Stops `b`; `a` must see it on `a_conn` as the peer's disconnect (the
+/// close went through the carrier).
+fn stop_seen_as_disconnect(mut node_a: TestNode, node_b: TestNode, a_conn: ConnId, carrier: &str) {
+    let (a, b) = (node_a.kind, node_b.kind);
     node_b.stop();
     let reason = node_a.wait_for(LIMIT, |e| match e {
         NodeEvent::Disconnected { conn, reason, .. } if conn == a_conn => Some(reason),
@@ -90,7 +85,7 @@ pub fn handshake_and_exchange(a: ShellKind, b: ShellKind) {
     });
     assert!(
         matches!(reason, Disconnection::Closed(CloseReason::Remote(_))),
-        "{a} sees {b}'s shutdown as the peer's disconnect: {reason:?}"
+        "{carrier}: {a} sees {b}'s shutdown as the peer's disconnect: {reason:?}"
     );
     node_a.stop();
 }
@@ -327,24 +322,17 @@ pub fn carriers(a: ShellKind, b: ShellKind) {
         assert_eq!(upgraded, ws, "{a} {carrier}: the WebSocket upgrade");
         let mut node_b = TestNode::start(b, NodeSpec::quiet());
         let (a_conn, b_conn) = connect(&mut node_a, &mut node_b, ConnectionKind::Manual);
-        send_block(&node_a, a_conn, &mut node_b, carrier);
-        send_block(&node_b, b_conn, &mut node_a, carrier);
-        node_b.stop();
-        let reason = node_a.wait_for(LIMIT, |e| match e {
-            NodeEvent::Disconnected { conn, reason, .. } if conn == a_conn => Some(reason),
-            _ => None,
-        });
-        assert!(
-            matches!(reason, Disconnection::Closed(CloseReason::Remote(_))),
-            "{carrier}: {a} sees {b}'s shutdown as the peer's disconnect: {reason:?}"
-        );
-        node_a.stop();
+        let label = carrier.to_string();
+        send_block(&node_a, a_conn, &mut node_b, 300_000, &label);
+        send_block(&node_b, b_conn, &mut node_a, 300_000, &label);
+        stop_seen_as_disconnect(node_a, node_b, a_conn, &label);
     }
 }
 
-/// 300 KB from `from` on `conn`, checked as `to` receives it.
-fn send_block(from: &TestNode, conn: ConnId, to: &mut TestNode, carrier: Carrier) {
-    let mut block = vec![0u8; 300_000];
+/// `len` random bytes in a block from `from` on `conn`, checked as `to`
+/// receives them.
+fn send_block(from: &TestNode, conn: ConnId, to: &mut TestNode, len: usize, carrier: &str) {
+    let mut block = vec![0u8; len];
     OsRng.fill_bytes(&mut block);
     let block = Bytes::from(block);
     let sent = block.clone();
